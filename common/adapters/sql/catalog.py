@@ -1,0 +1,144 @@
+"""The catalog in SQL: reads for browsing, writes for seeding and administration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Engine, Row, func, insert, select, update
+
+from common.adapters.sql.engine import translated_errors
+from common.adapters.sql.schema import categories, products
+from common.domain.models import Category, Product, ProductPage, ProductQuery
+
+_BATCH = 1000
+
+
+def product_from_row(row: Row[Any]) -> Product:
+    return Product(
+        id=row.id,
+        sku=row.sku,
+        name=row.name,
+        description=row.description,
+        category=row.category,
+        price_cents=row.price_cents,
+        stock=row.stock,
+        image_key=row.image_key,
+    )
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class SqlCatalogReader:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def categories(self) -> list[Category]:
+        with translated_errors(), self._engine.connect() as conn:
+            rows = conn.execute(select(categories).order_by(categories.c.name)).all()
+        return [Category(slug=r.slug, name=r.name) for r in rows]
+
+    def product(self, product_id: int) -> Product | None:
+        with translated_errors(), self._engine.connect() as conn:
+            row = conn.execute(select(products).where(products.c.id == product_id)).first()
+        return product_from_row(row) if row else None
+
+    def products(self, query: ProductQuery) -> ProductPage:
+        where = []
+        if query.category:
+            where.append(products.c.category == query.category)
+        if query.text:
+            where.append(products.c.name.ilike(_like_pattern(query.text), escape="\\"))
+        listing = (
+            select(products)
+            .where(*where)
+            .order_by(products.c.id)
+            .limit(query.per_page)
+            .offset(query.offset)
+        )
+        counting = select(func.count()).select_from(products).where(*where)
+        with translated_errors(), self._engine.connect() as conn:
+            rows = conn.execute(listing).all()
+            total = conn.execute(counting).scalar_one()
+        return ProductPage(
+            items=[product_from_row(r) for r in rows],
+            page=query.page,
+            per_page=query.per_page,
+            total=total,
+        )
+
+    def products_by_ids(self, ids: Iterable[int]) -> dict[int, Product]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with translated_errors(), self._engine.connect() as conn:
+            rows = conn.execute(select(products).where(products.c.id.in_(wanted))).all()
+        return {r.id: product_from_row(r) for r in rows}
+
+
+def _insert_ignoring_duplicates(table: Any) -> Any:
+    # Seeding is idempotent: rows already there (same primary or unique key) are skipped.
+    return (
+        insert(table)
+        .prefix_with("IGNORE", dialect="mysql")
+        .prefix_with("OR IGNORE", dialect="sqlite")
+    )
+
+
+class SqlCatalogWriter:
+    _EDITABLE = frozenset({"name", "description", "price_cents", "stock", "category"})
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add_categories(self, items: Iterable[Category]) -> None:
+        rows = [{"slug": c.slug, "name": c.name} for c in items]
+        if rows:
+            with translated_errors(), self._engine.begin() as conn:
+                conn.execute(_insert_ignoring_duplicates(categories), rows)
+
+    def add_products(self, items: Iterable[Product]) -> int:
+        """Insert products in batches; rows whose id or SKU exist are skipped."""
+        offered = 0
+        batch: list[dict[str, Any]] = []
+        for p in items:
+            batch.append(
+                {
+                    "id": p.id,  # explicit: the same seed gives the same ids everywhere
+                    "sku": p.sku,
+                    "name": p.name,
+                    "description": p.description,
+                    "category": p.category,
+                    "price_cents": p.price_cents,
+                    "stock": p.stock,
+                    "image_key": p.image_key,
+                }
+            )
+            if len(batch) >= _BATCH:
+                offered += self._insert(batch)
+                batch = []
+        if batch:
+            offered += self._insert(batch)
+        return offered
+
+    def _insert(self, batch: list[dict[str, Any]]) -> int:
+        with translated_errors(), self._engine.begin() as conn:
+            conn.execute(_insert_ignoring_duplicates(products), batch)
+        return len(batch)
+
+    def update_product(self, product_id: int, **changes: object) -> Product | None:
+        unknown = set(changes) - self._EDITABLE
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)} of a product")
+        with translated_errors(), self._engine.begin() as conn:
+            if changes:
+                conn.execute(update(products).where(products.c.id == product_id).values(changes))
+            row = conn.execute(select(products).where(products.c.id == product_id)).first()
+        return product_from_row(row) if row else None
+
+    def count_products(self) -> int:
+        with translated_errors(), self._engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(products)).scalar_one())

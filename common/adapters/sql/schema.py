@@ -1,0 +1,116 @@
+"""The shop's tables, as SQLAlchemy Core metadata, and an idempotent way to create them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+metadata = MetaData()
+_mysql: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("slug", String(64), primary_key=True),
+    Column("name", String(100), nullable=False),
+    **_mysql,
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sku", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("category", String(64), nullable=False, index=True),
+    Column("price_cents", Integer, nullable=False),
+    Column("stock", Integer, nullable=False),
+    Column("image_key", String(200), nullable=False),
+    # The last line of defence: the database itself refuses negative stock.
+    CheckConstraint("stock >= 0", name="stock_never_negative"),
+    **_mysql,
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime, nullable=False, server_default=func.now()),
+    **_mysql,
+)
+
+cart_items = Table(
+    "cart_items",
+    metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("product_id", Integer, primary_key=True),
+    Column("qty", Integer, nullable=False),
+    **_mysql,
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False),
+    Column("idempotency_key", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("total_cents", BigInteger, nullable=False),
+    Column("created_at", DateTime, nullable=False, server_default=func.now()),
+    # One order per key and user, enforced where concurrent requests meet: the index.
+    UniqueConstraint("user_id", "idempotency_key", name="one_order_per_key"),
+    **_mysql,
+)
+
+# No foreign key to products: it would take a shared lock on the product row that the
+# stock update then has to upgrade, a classic deadlock under concurrent checkouts.
+order_items = Table(
+    "order_items",
+    metadata,
+    Column("order_id", Integer, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("unit_price_cents", Integer, nullable=False),
+    Column("qty", Integer, nullable=False),
+    **_mysql,
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Index("sessions_expiry", "expires_at"),
+    **_mysql,
+)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create missing tables and indexes; safe when several processes start at once."""
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            conn.execute(CreateTable(table, if_not_exists=True))
+            for index in table.indexes:
+                conn.execute(CreateIndex(index, if_not_exists=True))

@@ -1,0 +1,34 @@
+"""The `shop` command: run stages, seed them, demo, benchmark. `shop COMMAND --help`."""
+
+from __future__ import annotations
+
+import click
+
+from common.commands.data import seed
+from common.commands.demo import demo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def shop() -> None:
+    """Shop Evolution: one shop, re-deployed stage by stage.
+
+    \b
+    Start here:
+      shop demo                      stage01 on SQLite, nothing to install
+      shop up stage01_single         start a stage's servers natively
+      shop seed stage01_single       fill it with the deterministic data set
+      shop status / shop down STAGE  see and stop what runs
+    """
+
+
+def build_cli() -> click.Group:
+    from common.runtime.cli import register as register_runtime
+
+    register_runtime(shop)
+    shop.add_command(seed)
+    shop.add_command(demo)
+    return shop
+
+
+def main() -> None:
+    build_cli()()

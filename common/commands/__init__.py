@@ -1,0 +1,1 @@
+"""Commands of the ``shop`` CLI, one module per concern."""

@@ -1,0 +1,80 @@
+"""Settings of one shop process, read from the environment in one place.
+
+Every stage configures the same settings; a stage's ``compose.yaml`` sets them and the
+native runner rewrites service addresses in them. Nothing here is read at import time:
+``Settings.from_env()`` is called by a composition root.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable to fix."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    image_dir: Path
+    secret_key: str
+    db_pool_size: int = 5
+    session_ttl_seconds: int = 15 * 60
+    password_hash_method: str = "scrypt"
+    payment_latency_ms: int = 0
+    payment_failure_rate: float = 0.0
+    payment_seed: int = 0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        database_url = env.get("SHOP_DATABASE_URL", "")
+        if not database_url:
+            raise ConfigError(
+                "SHOP_DATABASE_URL is not set: e.g. sqlite:///shop.db or "
+                "mysql+pymysql://shop:shop@127.0.0.1:3306/shop"
+            )
+        failure_rate = _float(env, "SHOP_PAYMENT_FAILURE_RATE", 0.0)
+        if not 0.0 <= failure_rate <= 1.0:
+            raise ConfigError("SHOP_PAYMENT_FAILURE_RATE must be between 0 and 1")
+        return cls(
+            database_url=database_url,
+            image_dir=Path(env.get("SHOP_IMAGE_DIR", "images")),
+            secret_key=env.get("SHOP_SECRET_KEY", "") or _missing_secret(),
+            db_pool_size=_int(env, "SHOP_DB_POOL_SIZE", 5),
+            session_ttl_seconds=_int(env, "SHOP_SESSION_TTL_SECONDS", 15 * 60),
+            password_hash_method=env.get("SHOP_PASSWORD_HASH", "scrypt"),
+            payment_latency_ms=_int(env, "SHOP_PAYMENT_LATENCY_MS", 0),
+            payment_failure_rate=failure_rate,
+            payment_seed=_int(env, "SHOP_PAYMENT_SEED", 0),
+            extra={k: v for k, v in env.items() if k.startswith("SHOP_")},
+        )
+
+
+def _missing_secret() -> str:
+    raise ConfigError("SHOP_SECRET_KEY is not set: sessions and CSRF tokens are signed with it")

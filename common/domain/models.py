@@ -1,0 +1,122 @@
+"""The shop's data as plain values: no I/O, no framework."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Category:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Product:
+    id: int
+    sku: str
+    name: str
+    description: str
+    category: str  # category slug
+    price_cents: int
+    stock: int
+    image_key: str
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    category: str | None = None
+    text: str | None = None
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    items: list[Product]
+    page: int
+    per_page: int
+    total: int
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    name: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product: Product
+    qty: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.product.price_cents * self.qty
+
+
+@dataclass(frozen=True)
+class Cart:
+    lines: list[CartLine]
+
+    @property
+    def total_cents(self) -> int:
+        return sum(line.total_cents for line in self.lines)
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    product_id: int
+    name: str
+    unit_price_cents: int
+    qty: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.unit_price_cents * self.qty
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """An order about to be placed: prices are frozen from the catalog at checkout."""
+
+    user_id: int
+    idempotency_key: str
+    lines: list[OrderLine]
+
+    @property
+    def total_cents(self) -> int:
+        return sum(line.total_cents for line in self.lines)
+
+    @classmethod
+    def from_cart(cls, user_id: int, idempotency_key: str, cart: Cart) -> NewOrder:
+        lines = [
+            OrderLine(line.product.id, line.product.name, line.product.price_cents, line.qty)
+            for line in sorted(cart.lines, key=lambda line: line.product.id)
+        ]
+        return cls(user_id=user_id, idempotency_key=idempotency_key, lines=lines)
+
+
+@dataclass(frozen=True)
+class Order:
+    id: int
+    user_id: int
+    idempotency_key: str
+    status: OrderStatus
+    total_cents: int
+    created_at: datetime
+    lines: list[OrderLine] = field(default_factory=list)

@@ -1,0 +1,39 @@
+"""Browsing the catalog: categories, listings, search and product pages."""
+
+from __future__ import annotations
+
+from common.domain import validation
+from common.domain.errors import NotFound
+from common.domain.models import Category, Product, ProductPage, ProductQuery
+from common.ports import CatalogReader
+
+
+class CatalogService:
+    def __init__(self, reader: CatalogReader) -> None:
+        self._reader = reader
+
+    def categories(self) -> list[Category]:
+        return self._reader.categories()
+
+    def product(self, product_id: int) -> Product:
+        product = self._reader.product(product_id)
+        if product is None:
+            raise NotFound(f"product {product_id} does not exist")
+        return product
+
+    def search(
+        self,
+        *,
+        category: str | None = None,
+        text: str | None = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> ProductPage:
+        page, per_page = validation.paging(page, per_page)
+        query = ProductQuery(
+            category=category or None,
+            text=validation.search_text(text),
+            page=page,
+            per_page=per_page,
+        )
+        return self._reader.products(query)

@@ -1,0 +1,39 @@
+"""Request-scoped access to the shop and the signed-in user."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from flask import current_app, session
+
+from common.domain.errors import Unauthenticated
+from common.shop import Shop
+
+SHOP_KEY = "shop"
+
+
+def shop() -> Shop:
+    return cast(Shop, current_app.extensions[SHOP_KEY])
+
+
+def user_id_or_none() -> int | None:
+    value = session.get("user_id")
+    return value if isinstance(value, int) else None
+
+
+def require_user_id() -> int:
+    user_id = user_id_or_none()
+    if user_id is None:
+        raise Unauthenticated("log in first: POST /api/sessions")
+    return user_id
+
+
+def log_in(user_id: int) -> None:
+    rotate = getattr(session, "rotate", None)
+    if rotate is not None:
+        rotate()
+    session["user_id"] = user_id
+
+
+def log_out() -> None:
+    session.clear()

@@ -1,0 +1,184 @@
+"""Server-rendered pages for people: the same services as the API, HTML forms with CSRF
+tokens (Flask-WTF) instead of JSON."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from common.domain.errors import ShopError
+from common.web.context import log_in, log_out, shop, user_id_or_none
+from common.web.json_input import query_int
+
+pages = Blueprint("pages", __name__)
+
+PER_PAGE = 24
+
+
+def _form_int(name: str, default: int = 0) -> int:
+    raw = request.form.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else default
+
+
+def _login_required() -> WerkzeugResponse | None:
+    if user_id_or_none() is None:
+        flash("Please log in first.")
+        return redirect(url_for("pages.login", next=request.path))
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: never redirect a person to another site after login.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("pages.home")
+
+
+@pages.get("/")
+def home() -> str:
+    listing = shop().catalog.search(page=1, per_page=12)
+    return render_template("home.html", categories=shop().catalog.categories(), listing=listing)
+
+
+@pages.get("/c/<slug>")
+def category(slug: str) -> str:
+    listing = shop().catalog.search(category=slug, page=query_int("page", 1), per_page=PER_PAGE)
+    names = {c.slug: c.name for c in shop().catalog.categories()}
+    return render_template(
+        "listing.html",
+        title=names.get(slug, slug),
+        listing=listing,
+        base_args={"slug": slug},
+        endpoint="pages.category",
+    )
+
+
+@pages.get("/search")
+def search() -> str:
+    q = request.args.get("q", "")
+    listing = shop().catalog.search(text=q, page=query_int("page", 1), per_page=PER_PAGE)
+    return render_template(
+        "listing.html",
+        title=f"Search: {q}",
+        listing=listing,
+        base_args={"q": q},
+        endpoint="pages.search",
+    )
+
+
+@pages.get("/p/<id:product_id>")
+def product(product_id: int) -> str:
+    return render_template("product.html", product=shop().catalog.product(product_id))
+
+
+@pages.get("/cart")
+def cart() -> str | WerkzeugResponse:
+    if (redirect_to := _login_required()) is not None:
+        return redirect_to
+    user_id = user_id_or_none()
+    assert user_id is not None
+    return render_template("cart.html", cart=shop().carts.cart(user_id))
+
+
+@pages.post("/cart")
+def set_cart_item() -> WerkzeugResponse:
+    if (redirect_to := _login_required()) is not None:
+        return redirect_to
+    user_id = user_id_or_none()
+    assert user_id is not None
+    product_id, qty = _form_int("product_id"), _form_int("qty", -1)
+    try:
+        shop().carts.set_quantity(user_id, product_id, qty)
+        flash("Cart updated.")
+    except ShopError as exc:
+        flash(exc.message)
+    return redirect(url_for("pages.cart"))
+
+
+@pages.get("/checkout")
+def checkout() -> str | WerkzeugResponse:
+    if (redirect_to := _login_required()) is not None:
+        return redirect_to
+    user_id = user_id_or_none()
+    assert user_id is not None
+    cart = shop().carts.cart(user_id)
+    if not cart.lines:
+        flash("Your cart is empty.")
+        return redirect(url_for("pages.cart"))
+    # A fresh key per checkout page: a double click or a resubmitted form places one order.
+    return render_template("checkout.html", cart=cart, idempotency_key=str(uuid.uuid4()))
+
+
+@pages.post("/checkout")
+def place_order() -> WerkzeugResponse:
+    if (redirect_to := _login_required()) is not None:
+        return redirect_to
+    user_id = user_id_or_none()
+    assert user_id is not None
+    try:
+        order, _ = shop().orders.place(user_id, request.form.get("idempotency_key"))
+    except ShopError as exc:
+        flash(exc.message)
+        return redirect(url_for("pages.cart"))
+    flash(f"Thank you! Order #{order.id} is {order.status.value}.")
+    return redirect(url_for("pages.order", order_id=order.id))
+
+
+@pages.get("/orders")
+def orders() -> str | WerkzeugResponse:
+    if (redirect_to := _login_required()) is not None:
+        return redirect_to
+    user_id = user_id_or_none()
+    assert user_id is not None
+    return render_template("orders.html", orders=shop().orders.orders(user_id))
+
+
+@pages.get("/orders/<id:order_id>")
+def order(order_id: int) -> str | WerkzeugResponse:
+    if (redirect_to := _login_required()) is not None:
+        return redirect_to
+    user_id = user_id_or_none()
+    assert user_id is not None
+    return render_template("order.html", order=shop().orders.order(user_id, order_id))
+
+
+@pages.route("/login", methods=["GET", "POST"])
+def login() -> str | WerkzeugResponse | tuple[str, int]:
+    if request.method == "POST":
+        try:
+            user = shop().accounts.authenticate(
+                request.form.get("email", ""), request.form.get("password", "")
+            )
+        except ShopError as exc:
+            flash(exc.message)
+            return render_template("login.html", email=request.form.get("email", "")), 401
+        log_in(user.id)
+        flash(f"Welcome back, {user.name}.")
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", email="")
+
+
+@pages.route("/register", methods=["GET", "POST"])
+def register() -> str | WerkzeugResponse | tuple[str, int]:
+    if request.method == "POST":
+        form = request.form
+        try:
+            user = shop().accounts.register(
+                form.get("email", ""), form.get("password", ""), form.get("name", "")
+            )
+        except ShopError as exc:
+            flash(exc.message)
+            return render_template("register.html", form=form), exc.status
+        log_in(user.id)
+        flash(f"Welcome, {user.name}! Your account is ready.")
+        return redirect(url_for("pages.home"))
+    return render_template("register.html", form={})
+
+
+@pages.post("/logout")
+def logout() -> WerkzeugResponse:
+    log_out()
+    flash("You are logged out.")
+    return redirect(url_for("pages.home"))

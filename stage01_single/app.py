@@ -1,0 +1,39 @@
+"""Stage 01 composition root: app, database and image files on one server.
+
+The whole stage is this wiring: MariaDB (or SQLite for the embedded demo) behind every
+port, images on the local disk served by the app's own workers.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from common.adapters.local_files import LocalFileStore
+from common.adapters.sql.catalog import SqlCatalogReader, SqlCatalogWriter
+from common.adapters.sql.engine import SqlHealth, make_engine
+from common.adapters.sql.schema import create_schema
+from common.adapters.sql.sessions import SqlSessionStore
+from common.adapters.sql.uow import SqlUnitOfWork
+from common.config import Settings
+from common.shop import Shop, assemble_shop
+from common.web import create_web_app
+
+
+def build_shop(settings: Settings) -> Shop:
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    create_schema(engine)
+    settings.image_dir.mkdir(parents=True, exist_ok=True)
+    files = LocalFileStore(settings.image_dir)
+    return assemble_shop(
+        settings,
+        uow=lambda: SqlUnitOfWork(engine),
+        catalog=SqlCatalogReader(engine),
+        catalog_writer=SqlCatalogWriter(engine),
+        files=files,
+        sessions=SqlSessionStore(engine),
+        health={"database": SqlHealth(engine), "files": files},
+    )
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    return create_web_app(build_shop(settings or Settings.from_env()))
