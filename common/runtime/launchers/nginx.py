@@ -1,0 +1,86 @@
+"""nginx from the Debian package, running the stage's mounted nginx.conf.
+
+The mounted config is written for a container: it listens on port 80 of its own address,
+logs to /var/log/nginx, runs workers as `nginx`. Natively those become the allocated loopback
+port, files in the run directory, and the current user.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from common.runtime.health import http_answers
+from common.runtime.launchers.base import LaunchContext, Launcher, LaunchSpec, find_binary
+
+MAIN_CONFIG = "/etc/nginx/nginx.conf"
+CONF_D = "/etc/nginx/conf.d"
+TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+
+_LISTEN = re.compile(r"(\blisten\s+)(?:(?:\d{1,3}(?:\.\d{1,3}){3}|localhost|\*):)?(\d+)\b")
+_IPV6_LISTEN = re.compile(r"^\s*listen\s+\[[^\]]*\][^;]*;\s*$", re.MULTILINE)
+_CONF_D_GLOB = re.compile(r"\binclude\s+/etc/nginx/conf\.d/\*\.conf\s*;")
+_DROPPED_DIRECTIVES = re.compile(r"^\s*(?:user|pid|daemon)\s+[^;]*;\s*$", re.MULTILINE)
+_ERROR_LOG = re.compile(r"\berror_log\s+[^;\s]+")
+_LOG_DIR = re.compile(r"/var/log/nginx/")
+
+
+class NginxLauncher(Launcher):
+    kind = "nginx"
+    images = ("nginx",)
+    default_ports = (80,)
+    binaries = ("nginx",)
+
+    def rewrite_config(self, text: str, ctx: LaunchContext) -> str:
+        def listen(match: re.Match[str]) -> str:
+            port = int(match.group(2))
+            if port in ctx.ports:
+                return f"{match.group(1)}127.0.0.1:{ctx.host_port(port)}"
+            return match.group(0)
+
+        text = _IPV6_LISTEN.sub("", text)  # loopback is IPv4 here; a second listen would clash
+        text = _LISTEN.sub(listen, text)
+        text = _DROPPED_DIRECTIVES.sub("", text)  # set on the command line instead
+        text = _ERROR_LOG.sub("error_log stderr", text)
+        text = _LOG_DIR.sub(str(ctx.data_dir) + "/", text)
+        text = _CONF_D_GLOB.sub(lambda _: self._conf_d_includes(ctx), text)
+        if "http {" in text and "proxy_temp_path" not in text:
+            # The package's temp dirs belong to www-data; keep ours in the run dir.
+            temp = " ".join(f"{k}_temp_path {ctx.data_dir / k};" for k in TEMP_PATHS)
+            text = text.replace("http {", "http {\n    " + temp, 1)
+        return text
+
+    def prepare(self, ctx: LaunchContext) -> LaunchSpec:
+        ctx.data_dir.mkdir(parents=True, exist_ok=True)
+        config = ctx.mounted(MAIN_CONFIG)
+        if config is None:
+            config = ctx.config_dir / "nginx.conf"
+            config.parent.mkdir(parents=True, exist_ok=True)
+            config.write_text(self.rewrite_config(self._main_config_for_conf_d(), ctx))
+        globals_ = f"daemon off; pid {ctx.data_dir / 'nginx.pid'};"
+        if os.geteuid() == 0:
+            globals_ += " user root;"  # workers must write the run dir's temp paths
+        argv = [find_binary("nginx") or "nginx", "-c", str(config), "-e", "stderr",
+                "-g", globals_]
+        return LaunchSpec(argv=argv, env=dict(os.environ), cwd=ctx.data_dir)
+
+    def is_healthy(self, ctx: LaunchContext) -> bool:
+        return all(http_answers(port) for port in ctx.ports.values())
+
+    def _conf_d_includes(self, ctx: LaunchContext) -> str:
+        return " ".join(f"include {path};" for path in ctx.mounted_under(CONF_D, ".conf"))
+
+    def _main_config_for_conf_d(self) -> str:
+        """The image's default nginx.conf, for stages that mount only conf.d/*.conf files."""
+        return (
+            "worker_processes auto;\n"
+            "events { worker_connections 1024; }\n"
+            "http {\n"
+            "    include /etc/nginx/mime.types;\n"
+            "    default_type application/octet-stream;\n"
+            "    access_log /var/log/nginx/access.log;\n"
+            "    sendfile on;\n"
+            "    keepalive_timeout 65;\n"
+            "    include /etc/nginx/conf.d/*.conf;\n"
+            "}\n"
+        )

@@ -1,0 +1,95 @@
+"""Start server processes that outlive `shop up`, and stop exactly the ones we started."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from common.runtime.state import process_matches
+
+
+@dataclass
+class Spawned:
+    pid: int
+    create_time: float
+    popen: subprocess.Popen[bytes]
+
+
+def spawn(
+    argv: list[str], env: dict[str, str], cwd: Path, log_path: Path, cpuset: str | None
+) -> Spawned:
+    """Start argv in its own session (own process group), output appended to log_path."""
+    if cpuset:
+        # taskset execs the server, so the recorded pid is the server's own.
+        argv = ["taskset", "-c", cpuset, *argv]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} start: {argv}\n".encode())
+        log.flush()
+        popen = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own group: killpg reaches workers; survives our exit
+        )
+    try:
+        create_time = psutil.Process(popen.pid).create_time()
+    except psutil.NoSuchProcess:
+        create_time = 0.0  # died at once; callers see it as not alive
+    return Spawned(popen.pid, create_time, popen)
+
+
+def stop_process_group(pid: int, create_time: float, grace: float = 10.0) -> None:
+    """SIGTERM the group led by pid (if pid is still the process we started), then SIGKILL."""
+    if not process_matches(pid, create_time):
+        _reap(pid, create_time)
+        return
+    leader = psutil.Process(pid)
+    try:
+        members = [leader, *leader.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        members = [leader]
+    _signal_group(pid, signal.SIGTERM)
+    _, alive = psutil.wait_procs(members, timeout=grace)
+    if alive:
+        _signal_group(pid, signal.SIGKILL)
+        for process in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        psutil.wait_procs(alive, timeout=5)
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _reap(pid: int, create_time: float) -> None:
+    """Collect a dead child of this process (a zombie) so it does not linger in tests."""
+    try:
+        process = psutil.Process(pid)
+        if abs(process.create_time() - create_time) < 0.05 and (
+            process.status() == psutil.STATUS_ZOMBIE
+        ):
+            os.waitpid(pid, os.WNOHANG)
+    except (psutil.NoSuchProcess, ChildProcessError, PermissionError):
+        pass
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        with path.open("r", errors="replace") as handle:
+            return "".join(deque(handle, maxlen=lines))
+    except FileNotFoundError:
+        return "(no log yet)\n"
