@@ -156,7 +156,11 @@ class MariaDBLauncher(Launcher):
 
     def _root_connection(self, ctx: LaunchContext) -> pymysql.Connection | None:
         # Right after install root has no password; after bootstrap it has the configured one.
-        for password in dict.fromkeys([self._setting(ctx, "ROOT_PASSWORD"), ""]):
+        # Trying the likely one first keeps "Access denied" warnings out of the log.
+        candidates = [self._setting(ctx, "ROOT_PASSWORD"), ""]
+        if (ctx.data_dir / INIT_PENDING_MARKER).exists():
+            candidates.reverse()
+        for password in dict.fromkeys(candidates):
             try:
                 return pymysql.connect(
                     unix_socket=str(self.socket_path(ctx)),

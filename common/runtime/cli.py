@@ -1,0 +1,189 @@
+"""`shop up | down | status | logs`: run a stage natively. `common/cli.py` calls register()."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from common.runtime.compose import load_stage
+from common.runtime.errors import RuntimeFailure
+from common.runtime.processes import tail
+from common.runtime.state import RunState
+from common.runtime.supervisor import Supervisor, running_stages
+
+_EVENT_STYLE = {
+    "starting": "cyan",
+    "healthy": "green",
+    "running": "green",
+    "stopping": "yellow",
+    "stopped": "yellow",
+    "failed": "red",
+    "stale": "yellow",
+}
+
+
+def register(group: click.Group) -> None:
+    """Add the native runner's commands to the `shop` group."""
+    for command in (up, down, status, logs):
+        group.add_command(command)
+
+
+def _supervisor(stage_name: str, console: Console, cpus: str | None = None) -> Supervisor:
+    def report(service: str, event: str, detail: str) -> None:
+        style = _EVENT_STYLE.get(event, "default")
+        console.print(f"  {service:<12} [{style}]{event:<9}[/] {escape(detail)}", highlight=False)
+
+    try:
+        stage = load_stage(stage_name)
+    except RuntimeFailure as exc:
+        raise click.ClickException(str(exc)) from exc
+    return Supervisor(stage, cpus=cpus, reporter=report)
+
+
+@click.command()
+@click.argument("stage")
+@click.option("--timeout", default=180.0, show_default=True, metavar="SECONDS",
+              help="Give up (and stop what was started) if not every service is healthy by then.")
+@click.option("--cpus", metavar="LIST",
+              help="CPUs the stage may use, e.g. 0 or 0-1 (default: $SHOP_STAGE_CPUS, else all); "
+                   "the compose cpusets are folded onto them.")
+def up(stage: str, timeout: float, cpus: str | None) -> None:
+    """Start STAGE natively (no Docker) from its compose.yaml and wait until it is healthy.
+
+    STAGE is a stage directory name like stage01_single, or a path to a stage directory or
+    compose file. Running it again on a running stage is harmless: it prints the URL.
+    """
+    console = Console()
+    supervisor = _supervisor(stage, console, cpus)
+    console.print(f"[bold]{supervisor.stage.name}[/]: starting in {supervisor.run_dir}")
+    try:
+        state = supervisor.up(timeout=timeout)
+    except (RuntimeFailure, ValueError) as exc:
+        raise click.ClickException(
+            f"{exc}\n\nNothing started by this command is left running. Fix the cause, then "
+            f"`shop up {stage}` again (`shop logs {stage}` shows all logs)."
+        ) from exc
+    for note in state.notes:
+        console.print(f"  [dim]note: {note}[/]")
+    if state.url:
+        console.print(f"[bold green]{state.stage} is up:[/] {state.url}")
+    else:
+        console.print(f"[bold green]{state.stage} is up[/] (no published port)")
+
+
+@click.command()
+@click.argument("stage")
+@click.option("--purge", is_flag=True, help="Also delete data, volumes, logs and configs.")
+def down(stage: str, purge: bool) -> None:
+    """Stop every process `shop up STAGE` started (dependents first); keep data unless --purge."""
+    console = Console()
+    supervisor = _supervisor(stage, console)
+    if supervisor.status() is None and not purge:
+        console.print(f"{supervisor.stage.name} is not running")
+        return
+    try:
+        supervisor.down(purge=purge)
+    except RuntimeFailure as exc:
+        raise click.ClickException(str(exc)) from exc
+    console.print(f"[bold]{supervisor.stage.name}[/] stopped" + (" and purged" if purge else ""))
+
+
+@click.command()
+@click.argument("stage", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON (for scripts).")
+def status(stage: str | None, as_json: bool) -> None:
+    """Show running stages (or only STAGE): per service its kind, pid, liveness, ports, CPUs."""
+    if stage:
+        supervisor = _supervisor(stage, Console(stderr=True))
+        found = supervisor.status()
+        states = [found] if found else []
+    else:
+        states = running_stages()
+    if as_json:
+        payload = [_status_json(state) for state in states]
+        click.echo(json.dumps(payload[0] if stage and payload else payload, indent=2))
+        return
+    console = Console()
+    if not states:
+        what = f"{stage} is" if stage else "no stage is"
+        console.print(f"{what} not running (start one with `shop up STAGE`)")
+        return
+    for state in states:
+        _print_state(console, state)
+
+
+def _status_json(state: RunState) -> dict[str, object]:
+    data = state.to_json()
+    for name, service in state.services.items():
+        data["services"][name]["alive"] = service.is_alive()
+    return data
+
+
+def _print_state(console: Console, state: RunState) -> None:
+    table = Table(title=f"{state.stage}  {state.url or ''}", title_justify="left")
+    for column in ("service", "kind", "pid", "alive", "ports", "cpuset"):
+        table.add_column(column)
+    table.add_column("log", overflow="fold")
+    for name, service in state.services.items():
+        alive = "[green]yes[/]" if service.is_alive() else "[red]NO[/]"
+        ports = " ".join(f"{c}->{h}" for c, h in sorted(service.ports.items()))
+        table.add_row(name, service.kind, str(service.pid or "-"), alive, ports,
+                      service.cpuset or "all", service.log)
+    console.print(table)
+    for note in state.notes:
+        console.print(f"[dim]note: {note}[/]")
+    if not all(s.is_alive() for s in state.services.values()):
+        console.print(
+            f"[yellow]some services are down: `shop up {state.stage}` brings them back[/]"
+        )
+
+
+@click.command()
+@click.argument("stage")
+@click.argument("service", required=False)
+@click.option("-n", "lines", default=50, show_default=True, help="Lines to show from the end.")
+@click.option("-f", "follow", is_flag=True, help="Keep printing new lines (Ctrl-C to stop).")
+def logs(stage: str, service: str | None, lines: int, follow: bool) -> None:
+    """Show the log of SERVICE in STAGE, or of every service (each line prefixed by its name)."""
+    supervisor = _supervisor(stage, Console(stderr=True))
+    log_dir = supervisor.run_dir / "logs"
+    names = [service] if service else list(supervisor.stage.services)
+    paths = {name: log_dir / f"{name}.log" for name in names}
+    if service and not paths[service].exists():
+        known = ", ".join(supervisor.stage.services)
+        raise click.ClickException(f"no log for {service!r} in {log_dir} (services: {known})")
+    prefix = len(names) > 1
+    for name, path in paths.items():
+        if path.exists():
+            for line in tail(path, lines).splitlines():
+                click.echo(f"{name:<10}| {line}" if prefix else line)
+    if follow:
+        _follow(paths, prefix)
+
+
+def _follow(paths: dict[str, Path], prefix: bool) -> None:
+    offsets = {name: path.stat().st_size if path.exists() else 0 for name, path in paths.items()}
+    try:
+        while True:
+            for name, path in paths.items():
+                if not path.exists():
+                    continue
+                size = path.stat().st_size
+                if size < offsets[name]:
+                    offsets[name] = 0  # truncated (down --purge, new run)
+                if size > offsets[name]:
+                    with path.open("r", errors="replace") as handle:
+                        handle.seek(offsets[name])
+                        chunk = handle.read()
+                        offsets[name] = handle.tell()
+                    for line in chunk.splitlines():
+                        click.echo(f"{name:<10}| {line}" if prefix else line)
+            time.sleep(0.3)
+    except KeyboardInterrupt:
+        pass
