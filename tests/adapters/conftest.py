@@ -1,0 +1,48 @@
+"""Real servers for adapter contract tests, started once per session by the runner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from common.adapters.sql.engine import make_engine
+from common.adapters.sql.schema import create_schema, metadata
+from common.runtime.compose import load_stage
+from common.runtime.state import RunState
+from common.runtime.supervisor import Supervisor
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunState]:
+    supervisor = Supervisor(
+        load_stage(HERE / "compose.yaml"), run_dir=tmp_path_factory.mktemp("run")
+    )
+    try:
+        yield supervisor.up(timeout=120)
+    finally:
+        supervisor.down(purge=True)
+
+
+@pytest.fixture(scope="session")
+def mariadb_url(servers: RunState) -> str:
+    port = servers.services["db"].ports[3306]
+    return f"mysql+pymysql://shop:shop@127.0.0.1:{port}/shop"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.servers)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh, empty shop schema on each real SQL backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shop.db'}"
+    else:
+        url = request.getfixturevalue("mariadb_url")
+    engine = make_engine(url, pool_size=20)
+    metadata.drop_all(engine)
+    create_schema(engine)
+    yield engine
+    engine.dispose()

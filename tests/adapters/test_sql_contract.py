@@ -1,0 +1,150 @@
+"""The SQL adapters keep the ports' promises on SQLite and on a real MariaDB."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import Engine
+
+from common.adapters.sql.catalog import SqlCatalogReader, SqlCatalogWriter
+from common.adapters.sql.schema import create_schema
+from common.adapters.sql.sessions import SqlSessionStore
+from common.adapters.sql.uow import SqlUnitOfWork
+from common.domain.errors import DuplicateKey
+from common.domain.models import Category, NewOrder, OrderLine, OrderStatus, ProductQuery
+from tests.fakes import product
+
+
+def seed(engine: Engine, n: int = 30, stock: int = 10) -> None:
+    writer = SqlCatalogWriter(engine)
+    writer.add_categories([Category("books", "Books"), Category("games", "Games")])
+    writer.add_products(
+        product(
+            i,
+            stock=stock,
+            name=f"{'Red' if i % 2 else 'Blue_%'} item {i}",
+            category="books" if i <= 10 else "games",
+        )
+        for i in range(1, n + 1)
+    )
+
+
+def test_schema_creation_is_idempotent(engine: Engine) -> None:
+    seed(engine)
+    create_schema(engine)
+    assert SqlCatalogWriter(engine).count_products() == 30
+
+
+def test_seeding_twice_adds_nothing(engine: Engine) -> None:
+    seed(engine)
+    seed(engine)
+    assert SqlCatalogWriter(engine).count_products() == 30
+    assert [c.slug for c in SqlCatalogReader(engine).categories()] == ["books", "games"]
+
+
+def test_listing_filters_pages_and_counts(engine: Engine) -> None:
+    seed(engine)
+    reader = SqlCatalogReader(engine)
+    page = reader.products(ProductQuery(category="games", page=2, per_page=15))
+    assert page.total == 20 and [p.id for p in page.items] == list(range(26, 31))
+    assert reader.products(ProductQuery(text="red", per_page=100)).total == 15
+
+
+def test_search_treats_like_wildcards_literally(engine: Engine) -> None:
+    seed(engine)
+    reader = SqlCatalogReader(engine)
+    assert reader.products(ProductQuery(text="_%", per_page=100)).total == 15
+    assert reader.products(ProductQuery(text="%", per_page=100)).total == 15
+    assert reader.products(ProductQuery(text="e_%", per_page=100)).total == 15
+
+
+def test_products_round_trip_with_unicode(engine: Engine) -> None:
+    writer = SqlCatalogWriter(engine)
+    writer.add_products([product(1, name="Zoë's 🚀 Lamp — עברית")])
+    found = SqlCatalogReader(engine).product(1)
+    assert found is not None and found.name == "Zoë's 🚀 Lamp — עברית"
+    assert SqlCatalogReader(engine).product(2) is None
+
+
+def test_an_admin_change_is_read_back(engine: Engine) -> None:
+    seed(engine)
+    changed = SqlCatalogWriter(engine).update_product(3, price_cents=4242)
+    assert changed is not None and changed.price_cents == 4242
+    with pytest.raises(ValueError):
+        SqlCatalogWriter(engine).update_product(3, id=9)
+
+
+def test_uncommitted_work_is_rolled_back(engine: Engine) -> None:
+    with SqlUnitOfWork(engine) as uow:
+        uow.users.add("a@b.co", "Ann", "h")
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.users.by_email("a@b.co") is None
+
+
+def test_emails_are_unique(engine: Engine) -> None:
+    with SqlUnitOfWork(engine) as uow:
+        uow.users.add("a@b.co", "Ann", "h")
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow, pytest.raises(DuplicateKey):
+        uow.users.add("a@b.co", "Ann", "h")
+
+
+def test_orders_are_unique_per_user_and_key(engine: Engine) -> None:
+    seed(engine)
+    order = NewOrder(1, "k", [OrderLine(1, "x", 100, 2)])
+    with SqlUnitOfWork(engine) as uow:
+        order_id = uow.orders.add(order)
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow, pytest.raises(DuplicateKey):
+        uow.orders.add(order)
+    with SqlUnitOfWork(engine) as uow:
+        uow.orders.add(NewOrder(2, "k", order.lines))
+        uow.orders.set_status(order_id, OrderStatus.PAID)
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        stored = uow.orders.by_key(1, "k")
+        assert stored is not None and stored.status is OrderStatus.PAID
+        assert stored.total_cents == 200 and stored.lines == order.lines
+        assert [o.user_id for o in uow.orders.for_user(2)] == [2]
+
+
+def test_stock_is_never_oversold_by_concurrent_transactions(engine: Engine) -> None:
+    seed(engine, n=1, stock=10)
+    start = threading.Barrier(25)
+
+    def buy(_: int) -> bool:
+        start.wait()
+        with SqlUnitOfWork(engine) as uow:
+            taken = uow.stock.reserve(1, 1)
+            uow.commit()
+        return taken
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        taken = sum(pool.map(buy, range(25)))
+    assert taken == 10
+    assert SqlCatalogReader(engine).product(1).stock == 0  # type: ignore[union-attr]
+
+
+def test_carts_set_update_and_remove(engine: Engine) -> None:
+    with SqlUnitOfWork(engine) as uow:
+        uow.carts.set_quantity(1, 5, 2)
+        uow.carts.set_quantity(1, 5, 3)
+        uow.carts.set_quantity(1, 6, 1)
+        uow.carts.remove(1, [6])
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.carts.quantities(1) == {5: 3}
+        assert uow.carts.quantities(2) == {}
+
+
+def test_sessions_expire_and_can_be_deleted(engine: Engine) -> None:
+    store = SqlSessionStore(engine)
+    store.save("s1", {"user_id": 3}, ttl_seconds=60)
+    store.save("s1", {"user_id": 4}, ttl_seconds=60)
+    store.save("old", {"user_id": 5}, ttl_seconds=-1)
+    assert store.load("s1") == {"user_id": 4}
+    assert store.load("old") is None
+    store.delete("s1")
+    assert store.load("s1") is None
