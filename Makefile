@@ -1,0 +1,52 @@
+# Shop Evolution — every set-up step is here, idempotent and quick when already done.
+#   make demo   stage01 on SQLite, seeded, nothing to install but Python packages
+#   make test   everything the tests need (venv, servers, browser, schema), then all checks
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COMPOSE_SPEC := .cache/compose-spec.json
+PYTEST_ARGS ?=
+
+.PHONY: help venv servers browser schema demo lint test test-fast bench report clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Python virtual environment with pinned dependencies
+
+servers: ## MariaDB, Redis, nginx from Debian packages (only what is missing)
+	@bash scripts/install-servers.sh
+
+browser: ## Debian's Chromium for the real-browser test
+	@bash scripts/install-browser.sh
+
+schema: $(COMPOSE_SPEC) ## the Compose Specification's JSON schema, from its Go module
+
+$(COMPOSE_SPEC): scripts/fetch-compose-schema.sh
+	@bash scripts/fetch-compose-schema.sh $@
+
+demo: venv ## run stage01 on SQLite at http://127.0.0.1:8000, seeded
+	$(BIN)/shop demo
+
+lint: venv ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: venv servers browser schema lint ## install what the tests need, then run every check
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: venv ## unit tests only: no servers
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+clean: ## stop every stage this checkout started and remove run data
+	-$(BIN)/shop status --json >/dev/null 2>&1 && for s in $$(ls -d stage*/ | tr -d /); do $(BIN)/shop down $$s >/dev/null 2>&1; done
+	rm -rf .run
