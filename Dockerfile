@@ -3,11 +3,8 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /srv/shop
-COPY pyproject.toml README.md ./
-COPY common ./common
-COPY stage* ./
-RUN pip install --no-cache-dir .
 COPY . .
+RUN pip install --no-cache-dir .
 RUN useradd --system shop && mkdir -p /data/images && chown shop /data/images
 USER shop
 EXPOSE 8000

@@ -178,7 +178,8 @@ class Supervisor:
 
         def wait_until(predicate: Callable[[], bool], what: str) -> None:
             while True:
-                if predicate():
+                # Alive after the probe too: a probe can pass just as the process dies.
+                if predicate() and service_state.is_alive():
                     return
                 if not service_state.is_alive():
                     code = self._exit_code(service_state)
