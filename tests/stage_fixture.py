@@ -1,0 +1,384 @@
+"""One running deployment of the shop for a test session, and a plain HTTP client for it.
+
+The behaviour suite and the browser test import :func:`stage_deployment` into their
+``conftest.py``. Both get the *same* deployment: the first use brings the stage up with the
+native runner (in a private run directory under pytest's tmp, so a stage the user runs is
+never touched; the runner picks another port when 8000 is taken), seeds a small data set
+through the stage's composition root with the running app's environment, and registers the
+teardown (``down(purge=True)``) for the end of the session. With ``--base-url`` nothing is
+started: an already running, already seeded deployment is tested as it is.
+
+The client is the standard library only (``http.client``): the suite must speak HTTP the way
+any outside client does, with no Flask test client and nothing that hides status codes,
+redirects or headers.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from email.message import Message
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import pytest
+import yaml
+
+from tests.stage_options import DEFAULT_STAGE
+
+MANIFEST_PATH = Path(__file__).parent / "behaviour" / "manifest.yaml"
+SEED_PRODUCTS = 200
+SEED_USERS = 60  # the race needs 50 distinct buyers; seeded users skip 50 registrations
+SEEDED_PASSWORD = "password123"
+HTTP_TIMEOUT_S = 30.0
+
+_NO_BODY = object()
+
+
+# ---- the HTTP client ---------------------------------------------------------------------
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: Message
+    body: bytes
+    method: str
+    url: str
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def content_type(self) -> str:
+        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise AssertionError(
+                f"{self.method} {self.url} -> {self.status} is not JSON: {self.text[:300]!r}"
+            ) from exc
+
+    def set_cookies(self) -> list[str]:
+        return self.headers.get_all("Set-Cookie") or []
+
+    def __repr__(self) -> str:  # shown by pytest when an assertion fails
+        url = self.url if len(self.url) <= 160 else self.url[:150] + "...(long)"
+        return f"<{self.method} {url} -> {self.status} {self.text[:400]!r}>"
+
+
+class HttpClient:
+    """One user agent: its own cookie jar, no redirects followed, a new connection per call
+    (so one client may be used from many threads)."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self._scheme = parts.scheme
+        self._netloc = parts.netloc
+        self._prefix = parts.path.rstrip("/")
+        self.cookies: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    # -- requests --
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = _NO_BODY,
+        data: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        content_type: str | None = None,
+        cookies: bool = True,
+    ) -> HttpResponse:
+        """``json_body`` is encoded as application/json; ``data`` is sent as is (raw bytes
+        for malformed bodies), with ``content_type`` if given."""
+        target = path if path.startswith("http") else self._prefix + path
+        if params:
+            target += ("&" if "?" in target else "?") + urlencode(params)
+        send_headers: dict[str, str] = {"Accept": "application/json"}
+        body: bytes | None = None
+        if json_body is not _NO_BODY:
+            body = json.dumps(json_body).encode()
+            send_headers["Content-Type"] = "application/json"
+        elif data is not None:
+            body = data.encode() if isinstance(data, str) else data
+        if content_type is not None:
+            send_headers["Content-Type"] = content_type
+        if cookies and self.cookies:
+            with self._lock:
+                send_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        send_headers.update(headers or {})
+        netloc, scheme = self._netloc, self._scheme
+        if target.startswith("http"):
+            absolute = urlsplit(target)
+            scheme, netloc = absolute.scheme, absolute.netloc
+            target = absolute.path + (f"?{absolute.query}" if absolute.query else "")
+        connection_class = (
+            http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+        )
+        connection = connection_class(netloc, timeout=HTTP_TIMEOUT_S)
+        try:
+            connection.request(method, target, body=body, headers=send_headers)
+            raw = connection.getresponse()
+            payload = raw.read()
+        finally:
+            connection.close()
+        response = HttpResponse(raw.status, raw.headers, payload, method, target)
+        if cookies:
+            self._remember(response)
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self.request("DELETE", path, **kwargs)
+
+    def _remember(self, response: HttpResponse) -> None:
+        for header in response.set_cookies():
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(header)
+            with self._lock:
+                for name, morsel in jar.items():
+                    expired = morsel["max-age"] == "0" or (
+                        morsel["expires"] and "1970" in morsel["expires"]
+                    )
+                    if expired or not morsel.value:
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+
+    # -- the shop's API, for arranging a test (the checks themselves call request()) --
+
+    def login(self, email: str, password: str) -> HttpResponse:
+        response = self.post("/api/sessions", json_body={"email": email, "password": password})
+        assert response.status == 200, response
+        return response
+
+    def put_in_cart(self, product_id: int, qty: int) -> HttpResponse:
+        response = self.put(f"/api/cart/items/{product_id}", json_body={"qty": qty})
+        assert response.status == 200, response
+        return response
+
+    def place_order(self, key: str | None = None) -> HttpResponse:
+        return self.post(
+            "/api/orders",
+            json_body={},
+            headers={"Idempotency-Key": key or f"test-{uuid.uuid4()}"},
+        )
+
+    def product(self, product_id: int) -> dict[str, Any]:
+        response = self.get(f"/api/products/{product_id}")
+        assert response.status == 200, response
+        return dict(response.json())
+
+    def absolute(self, url: str) -> str:
+        return urljoin(self.base_url + "/", url)
+
+
+# ---- the manifest ------------------------------------------------------------------------
+
+
+def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text())
+    assert isinstance(data, dict) and "checks" in data and "stages" in data, path
+    return data
+
+
+def check_applies(manifest: Mapping[str, Any], stage: str, check: str) -> tuple[bool, str]:
+    """(applies, reason) for one named check of the manifest on one stage."""
+    checks: Mapping[str, Any] = manifest["checks"]
+    if check not in checks:
+        raise KeyError(f"check {check!r} is not declared in {MANIFEST_PATH.name}")
+    if stage not in manifest["stages"]:
+        return False, f"stage {stage!r} is not listed in {MANIFEST_PATH.name}"
+    stages = checks[check].get("stages", "all")
+    if stages == "all" or stage in stages:
+        return True, ""
+    why = checks[check].get("why", "")
+    return False, f"check {check!r} does not apply to {stage} ({MANIFEST_PATH.name}: {why})"
+
+
+# ---- the deployment ----------------------------------------------------------------------
+
+
+@dataclass
+class Deployment:
+    """A running shop: its URL, and (unless --base-url) the stage's Shop, assembled by the
+    composition root with the running app's settings, for arranging data (e.g. stock)."""
+
+    stage: str
+    base_url: str
+    shop: Any | None  # common.shop.Shop; None when testing an external deployment
+    manifest: dict[str, Any]
+    seeded_users: int
+    _used_products: set[int] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _user_numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def client(self) -> HttpClient:
+        """A new anonymous user agent with an empty cookie jar."""
+        return HttpClient(self.base_url)
+
+    def new_user(self, *, log_in: bool = True) -> tuple[HttpClient, dict[str, str]]:
+        """Register a fresh user through the API (and log in): (client, credentials)."""
+        client = self.client()
+        creds = {
+            "email": f"t{uuid.uuid4().hex[:16]}@example.com",
+            "password": "correct horse battery",
+            "name": "Test Buyer",
+        }
+        response = client.post("/api/users", json_body=creds)
+        assert response.status == 201, response
+        if log_in:
+            client.login(creds["email"], creds["password"])
+        return client, creds
+
+    def seeded_email(self, n: int) -> str:
+        return f"user{n}@example.com"
+
+    def take_products(self, count: int = 1, *, min_stock: int = 20) -> list[dict[str, Any]]:
+        """Products no other test of this session has taken, with at least ``min_stock``
+        units: tests that buy never compete for the same stock."""
+        taken: list[dict[str, Any]] = []
+        client = self.client()
+        for page in itertools.count(1):
+            listing = client.get("/api/products", params={"page": page, "per_page": 100})
+            assert listing.status == 200, listing
+            items = listing.json()["items"]
+            if not items:
+                break
+            with self._lock:
+                for product in items:
+                    if product["stock"] >= min_stock and product["id"] not in self._used_products:
+                        self._used_products.add(product["id"])
+                        taken.append(product)
+                        if len(taken) == count:
+                            return taken
+        raise AssertionError(f"fewer than {count} unused products with stock >= {min_stock}")
+
+    def set_stock(self, product_id: int, stock: int) -> None:
+        if self.shop is None:
+            pytest.skip("setting stock needs the stage's composition root (not with --base-url)")
+        with self._lock:
+            self._used_products.add(product_id)
+        updated = self.shop.catalog_writer.update_product(product_id, stock=stock)
+        assert updated is not None and updated.stock == stock
+
+    def applies(self, check: str) -> tuple[bool, str]:
+        return check_applies(self.manifest, self.stage, check)
+
+
+_DEPLOYMENT_KEY = pytest.StashKey[Deployment]()
+
+
+def _app_settings(state: Any) -> Any:
+    from common.config import Settings
+
+    for service in state.services.values():
+        if "SHOP_DATABASE_URL" in service.env:
+            return Settings.from_env(service.env)
+    raise AssertionError(f"no service of {state.stage} sets SHOP_DATABASE_URL")
+
+
+def _wait_ready(base_url: str, timeout: float) -> None:
+    client = HttpClient(base_url)
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            last = client.get("/readyz", cookies=False)
+            if last.status == 200:  # type: ignore[attr-defined]
+                return
+        except OSError as exc:
+            last = exc
+        time.sleep(0.2)
+    raise AssertionError(f"{base_url} is not ready after {timeout:.0f}s: {last!r}")
+
+
+def _bring_up(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    stage = str(config.getoption("--stage", default=DEFAULT_STAGE))
+    base_url = config.getoption("--base-url", default=None)
+    timeout = float(config.getoption("--stage-timeout", default=240.0))
+    manifest = load_manifest()
+    if stage not in manifest["stages"]:
+        raise pytest.UsageError(f"--stage {stage}: not listed in {MANIFEST_PATH}")
+
+    if base_url:
+        _wait_ready(str(base_url), min(timeout, 30.0))
+        return Deployment(stage, str(base_url).rstrip("/"), None, manifest, seeded_users=0)
+
+    from common.runtime.compose import load_stage
+    from common.runtime.supervisor import Supervisor
+    from common.seed import SeedSize, seed_shop
+    from common.stages import composition_root
+
+    run_dir = tmp_path_factory.mktemp("shop-run")
+    supervisor = Supervisor(load_stage(stage), run_dir=run_dir)
+    config.add_cleanup(lambda: supervisor.down(purge=True))
+    state = supervisor.up(timeout=timeout)
+    assert state.url, f"{stage} publishes no port"
+    shop = composition_root(stage).build_shop(_app_settings(state))
+    seed_shop(shop, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
+    _wait_ready(state.url, timeout)
+    return Deployment(stage, state.url, shop, manifest, seeded_users=SEED_USERS)
+
+
+@pytest.fixture(scope="session")
+def stage_deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Deployment:
+    """The deployment under test, shared by every conftest that imports this fixture."""
+    config = request.config
+    deployment = config.stash.get(_DEPLOYMENT_KEY, None)
+    if deployment is None:
+        deployment = _bring_up(config, tmp_path_factory)
+        config.stash[_DEPLOYMENT_KEY] = deployment
+    return deployment
+
+
+# ---- the manifest marker -----------------------------------------------------------------
+
+
+def applies(check: str) -> pytest.MarkDecorator:
+    """Mark a test as the named manifest check: skipped on stages it does not apply to."""
+    return pytest.mark.applies(check)
+
+
+def register_markers(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "applies(check): a check of tests/behaviour/manifest.yaml, per stage"
+    )
+
+
+def skip_unless_applicable(item: pytest.Item) -> None:
+    """For pytest_runtest_setup: skip an item whose manifest check does not apply."""
+    stage = str(item.config.getoption("--stage", default=DEFAULT_STAGE))
+    manifest = load_manifest()
+    for marker in item.iter_markers("applies"):
+        ok, reason = check_applies(manifest, stage, str(marker.args[0]))
+        if not ok:
+            pytest.skip(reason)
