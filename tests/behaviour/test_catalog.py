@@ -104,14 +104,14 @@ def test_search_and_category_combine(anon: HttpClient) -> None:
         assert p["category"] == some["category"] and word.lower() in p["name"].lower()
 
 
-@pytest.mark.parametrize("q", ["%", "_", "\\", "'; DROP TABLE products; --", "*", "\"", "%%_%"])
+@pytest.mark.parametrize("q", ["%", "_", "\\", "'; DROP TABLE products; --", "*", '"', "%%_%"])
 def test_search_treats_wildcards_and_quotes_as_plain_text(anon: HttpClient, q: str) -> None:
     body = expect.ok_json(anon.get("/api/products", params={"q": q}))
     assert body["total"] == 0 and body["items"] == []
 
 
 @pytest.mark.parametrize(
-    "q", ["😀🛒", "שלום עולם", "e\u0301\u0301\u0301", "\u202eevil", "ｆｕｌｌｗｉｄｔｈ"]
+    "q", ["😀🛒", "שלום עולם", "e\u0301\u0301\u0301", "\u202eevil", "\uff46\uff55\uff4c\uff4c"]
 )
 def test_search_with_odd_unicode_answers_an_empty_page(anon: HttpClient, q: str) -> None:
     body = expect.ok_json(anon.get("/api/products", params={"q": q}))
