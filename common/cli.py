@@ -6,6 +6,7 @@ import click
 
 from common.commands.data import seed
 from common.commands.demo import demo
+from common.commands.stage import with_seeding
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,8 +16,8 @@ def shop() -> None:
     \b
     Start here:
       shop demo                      stage01 on SQLite, nothing to install
-      shop up stage01_single         start a stage's servers natively
-      shop seed stage01_single       fill it with the deterministic data set
+      shop up stage01_single         start a stage's servers natively, seeded
+      shop seed stage01_single       (re)seed it, e.g. with another size
       shop status / shop down STAGE  see and stop what runs
     """
 
@@ -25,6 +26,7 @@ def build_cli() -> click.Group:
     from common.runtime.cli import register as register_runtime
 
     register_runtime(shop)
+    shop.add_command(with_seeding(shop.commands["up"]))
     shop.add_command(seed)
     shop.add_command(demo)
     return shop

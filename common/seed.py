@@ -154,7 +154,7 @@ def generate_products(size: SeedSize, categories: list[Category]) -> Iterator[Pr
             sku=f"SKU-{product_id:07d}",
             name=name,
             description=(
-                f"A {name.lower()} from our {category.name.lower()} range. "
+                f"{name} from our {category.name.lower()} range. "
                 f"Model {rng.randrange(100, 999)}, made to last."
             ),
             category=category.slug,
