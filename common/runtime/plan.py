@@ -50,7 +50,7 @@ class StagePlan:
             except UnicodeDecodeError:  # not text (a certificate, an image): copy unchanged
                 copy.write_bytes(source.read_bytes())
                 continue
-            copy.write_text(self.launchers[name].rewrite_config(ctx.rewriter.text(text), ctx))
+            copy.write_text(ctx.rewriter.text(self.launchers[name].rewrite_config(text, ctx)))
 
 
 def plan_stage(

@@ -76,7 +76,12 @@ class Launcher(ABC):
                 raise ServerNotInstalled(binary)
 
     def rewrite_config(self, text: str, ctx: LaunchContext) -> str:
-        """Kind-specific rewriting of a mounted config file, after the generic rules."""
+        """Adapt container-only directives of a mounted config file.
+
+        Runs *before* the generic address and path rules (which then finish the job), so
+        nothing is rewritten twice: e.g. nginx's bare `listen 80` becomes `listen 0.0.0.0:80`
+        here and the generic own-listen rule turns that into the allocated loopback port.
+        """
         return text
 
     @abstractmethod

@@ -17,7 +17,7 @@ MAIN_CONFIG = "/etc/nginx/nginx.conf"
 CONF_D = "/etc/nginx/conf.d"
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
-_LISTEN = re.compile(r"(\blisten\s+)(?:(?:\d{1,3}(?:\.\d{1,3}){3}|localhost|\*):)?(\d+)\b")
+_BARE_LISTEN = re.compile(r"(\blisten\s+)(?:\*:)?(\d+)(?=[\s;])")
 _IPV6_LISTEN = re.compile(r"^\s*listen\s+\[[^\]]*\][^;]*;\s*$", re.MULTILINE)
 _CONF_D_GLOB = re.compile(r"\binclude\s+/etc/nginx/conf\.d/\*\.conf\s*;")
 _DROPPED_DIRECTIVES = re.compile(r"^\s*(?:user|pid|daemon)\s+[^;]*;\s*$", re.MULTILINE)
@@ -32,17 +32,13 @@ class NginxLauncher(Launcher):
     binaries = ("nginx",)
 
     def rewrite_config(self, text: str, ctx: LaunchContext) -> str:
-        def listen(match: re.Match[str]) -> str:
-            port = int(match.group(2))
-            if port in ctx.ports:
-                return f"{match.group(1)}127.0.0.1:{ctx.host_port(port)}"
-            return match.group(0)
-
         text = _IPV6_LISTEN.sub("", text)  # loopback is IPv4 here; a second listen would clash
-        text = _LISTEN.sub(listen, text)
+        # `listen 80` -> `listen 0.0.0.0:80`, which the generic own-listen rule then maps.
+        text = _BARE_LISTEN.sub(r"\g<1>0.0.0.0:\g<2>", text)
         text = _DROPPED_DIRECTIVES.sub("", text)  # set on the command line instead
         text = _ERROR_LOG.sub("error_log stderr", text)
         text = _LOG_DIR.sub(str(ctx.data_dir) + "/", text)
+        # Name the mounted conf.d files by their container paths; the path rule maps them.
         text = _CONF_D_GLOB.sub(lambda _: self._conf_d_includes(ctx), text)
         if "http {" in text and "proxy_temp_path" not in text:
             # The package's temp dirs belong to www-data; keep ours in the run dir.
@@ -56,7 +52,8 @@ class NginxLauncher(Launcher):
         if config is None:
             config = ctx.config_dir / "nginx.conf"
             config.parent.mkdir(parents=True, exist_ok=True)
-            config.write_text(self.rewrite_config(self._main_config_for_conf_d(), ctx))
+            main = self.rewrite_config(self._main_config_for_conf_d(), ctx)
+            config.write_text(ctx.rewriter.text(main))
         globals_ = f"daemon off; pid {ctx.data_dir / 'nginx.pid'};"
         if os.geteuid() == 0:
             globals_ += " user root;"  # workers must write the run dir's temp paths
@@ -68,7 +65,8 @@ class NginxLauncher(Launcher):
         return all(http_answers(port) for port in ctx.ports.values())
 
     def _conf_d_includes(self, ctx: LaunchContext) -> str:
-        return " ".join(f"include {path};" for path in ctx.mounted_under(CONF_D, ".conf"))
+        targets = [t for t in sorted(ctx.mounts) if t.startswith(CONF_D + "/")]
+        return " ".join(f"include {target};" for target in targets if target.endswith(".conf"))
 
     def _main_config_for_conf_d(self) -> str:
         """The image's default nginx.conf, for stages that mount only conf.d/*.conf files."""
