@@ -77,11 +77,22 @@ def run_seed(stage: str, settings: Settings, size: SeedSize) -> None:
 
 @click.command()
 @click.argument("stage")
+@click.option(
+    "--from-env",
+    is_flag=True,
+    help="Use this process's SHOP_* environment instead of the natively running stage "
+    "(inside a container: docker compose exec app shop seed --from-env STAGE).",
+)
 @seed_options
 def seed(
-    stage: str, products: int, categories: int, users: int, image_kb: int, seed_value: int
+    stage: str,
+    from_env: bool,
+    products: int,
+    categories: int,
+    users: int,
+    image_kb: int,
+    seed_value: int,
 ) -> None:
     """Seed the running STAGE (started with `shop up STAGE`). Idempotent."""
-    run_seed(
-        stage, running_settings(stage), size_from(products, categories, users, image_kb, seed_value)
-    )
+    settings = Settings.from_env() if from_env else running_settings(stage)
+    run_seed(stage, settings, size_from(products, categories, users, image_kb, seed_value))
