@@ -48,6 +48,19 @@ class Settings:
     payment_latency_ms: int = 0
     payment_failure_rate: float = 0.0
     payment_seed: int = 0
+    # Stage 02+: product images in an S3-compatible object store.
+    s3_endpoint: str | None = None  # what the app talks to, e.g. http://minio:9000
+    s3_public_url: str | None = None  # what browsers fetch images from
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "product-images"
+    # Stage 03+: Redis as the shared (L2) cache; stage04+: also the session store.
+    redis_url: str | None = None
+    cache_l1_ttl_seconds: float = 2.0
+    cache_l1_max_items: int = 10_000
+    cache_l2_ttl_seconds: float = 300.0
+    cache_negative_ttl_seconds: float = 30.0
+    cache_ttl_jitter: float = 0.1  # +-10 %: keys written together do not expire together
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -72,6 +85,17 @@ class Settings:
             payment_latency_ms=_int(env, "SHOP_PAYMENT_LATENCY_MS", 0),
             payment_failure_rate=failure_rate,
             payment_seed=_int(env, "SHOP_PAYMENT_SEED", 0),
+            s3_endpoint=env.get("SHOP_S3_ENDPOINT") or None,
+            s3_public_url=env.get("SHOP_S3_PUBLIC_URL") or None,
+            s3_access_key=env.get("SHOP_S3_ACCESS_KEY", ""),
+            s3_secret_key=env.get("SHOP_S3_SECRET_KEY", ""),
+            s3_bucket=env.get("SHOP_S3_BUCKET", "product-images"),
+            redis_url=env.get("SHOP_REDIS_URL") or None,
+            cache_l1_ttl_seconds=_float(env, "SHOP_CACHE_L1_TTL_SECONDS", 2.0),
+            cache_l1_max_items=_int(env, "SHOP_CACHE_L1_MAX_ITEMS", 10_000),
+            cache_l2_ttl_seconds=_float(env, "SHOP_CACHE_L2_TTL_SECONDS", 300.0),
+            cache_negative_ttl_seconds=_float(env, "SHOP_CACHE_NEGATIVE_TTL_SECONDS", 30.0),
+            cache_ttl_jitter=_float(env, "SHOP_CACHE_TTL_JITTER", 0.1),
             extra={k: v for k, v in env.items() if k.startswith("SHOP_")},
         )
 
