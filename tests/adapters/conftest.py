@@ -34,6 +34,12 @@ def mariadb_url(servers: RunState) -> str:
     return f"mysql+pymysql://shop:shop@127.0.0.1:{port}/shop"
 
 
+@pytest.fixture(scope="session")
+def redis_url(servers: RunState) -> str:
+    port = servers.services["cache"].ports[6379]
+    return f"redis://127.0.0.1:{port}/0"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.servers)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A fresh, empty shop schema on each real SQL backend."""
