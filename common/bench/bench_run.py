@@ -1,0 +1,282 @@
+"""`shop bench STAGE`: up, seed, readiness gate, then N x (restock, warm-up, measured window).
+
+One invocation writes one result file (results.py) holding every run, the settings, the
+machine and the commit; `shop report` turns the newest ones into docs/results.md.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from common.bench import aggregate, dbstats, results
+from common.bench.cpu import delta, tree_cpu_seconds
+from common.bench.loadgen import LoadSpec, run_load
+from common.bench.machine import describe_commit, describe_machine
+from common.bench.runs import ServiceSample, summarize_run
+from common.bench.stage import (
+    BenchError,
+    RunningStage,
+    app_settings,
+    bring_up,
+    restock,
+    seeded_stock,
+    wait_ready,
+)
+from common.bench.workloads import WORKLOADS
+from common.bench.workloads.config import WorkloadConfig
+from common.runtime.paths import repo_root, run_base_dir
+from common.seed import SeedSize
+
+NO_CPUS = "''"  # how an empty CPU list (unpinned) is spelled on a command line
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    stage: str
+    workload: str = "mixed"
+    users: int = 50
+    spawn_rate: float = 25.0
+    warmup: float = 10.0
+    duration: float = 30.0
+    runs: int = 3
+    host: str | None = None
+    generator_cpus: str = "1"
+    stage_cpus: str = "0"
+    seed_products: int = 10_000
+    keep_up: bool = False
+
+    def command(self) -> str:
+        """The exact command that reproduces this result (every setting spelled out)."""
+        parts = [
+            f"shop bench {self.stage}", f"--workload {self.workload}", f"--users {self.users}",
+            f"--spawn-rate {self.spawn_rate:g}", f"--warmup {self.warmup:g}",
+            f"--duration {self.duration:g}", f"--runs {self.runs}",
+            f"--generator-cpus {self.generator_cpus or NO_CPUS}",
+        ]
+        if self.host:
+            parts.append(f"--host {self.host}")
+        else:
+            parts += [f"--stage-cpus {self.stage_cpus}", f"--seed-products {self.seed_products}"]
+        return " ".join(parts)
+
+
+def run_bench(options: BenchOptions, console: Console, out: Path | None = None) -> Path:
+    if options.workload not in WORKLOADS:
+        raise BenchError(f"unknown workload {options.workload!r}; choose from {WORKLOADS}")
+    size = SeedSize(products=options.seed_products)
+    config = WorkloadConfig(products=size.products, users=size.users)
+    if options.users > size.users:
+        console.print(f"[yellow]note: {options.users} Locust users share {size.users} "
+                      "seeded accounts; some carts are shared[/]")
+
+    running = None
+    if options.host:
+        url = options.host.rstrip("/")
+        console.print(f"[bold]{options.stage}[/] at {url} (--host: not started, seeded, "
+                      "restocked or CPU-sampled here; seed it yourself first)")
+    else:
+        running = _prepare_stage(options, size, console)
+        url = running.state.url or ""
+    try:
+        waited = wait_ready(url)
+        console.print(f"readiness gate: {url}/readyz ready after {waited:.1f}s")
+        result = _measure(options, config, size, url, running, console)
+    finally:
+        if running is not None and running.started_here and not options.keep_up:
+            console.print(f"stopping {options.stage} (started by this bench; --keep-up keeps it)")
+            running.supervisor.down()
+    path = results.write_result(result, out, f"{options.stage}-{options.workload}.json")
+    _print_summary(console, result, path)
+    return path
+
+
+def _prepare_stage(options: BenchOptions, size: SeedSize, console: Console) -> RunningStage:
+    from common.commands.data import run_seed
+
+    def report(service: str, event: str, detail: str) -> None:
+        console.print(f"  {service:<10} {event:<9} {detail}", highlight=False)
+
+    console.print(f"[bold]{options.stage}[/]: up on CPUs {options.stage_cpus} (native runner)")
+    running = bring_up(options.stage, options.stage_cpus or None, report)
+    if not running.started_here:
+        console.print(f"[yellow]note: {options.stage} was already running: its CPU sets are "
+                      "as it was started (recorded in the result)[/]")
+    run_seed(options.stage, app_settings(running.state), size)  # idempotent
+    return running
+
+
+def _measure(
+    options: BenchOptions, config: WorkloadConfig, size: SeedSize, url: str,
+    running: RunningStage | None, console: Console,
+) -> dict[str, Any]:
+    machine = describe_machine()
+    cores = int(machine["logical_cpus"] or 1)
+    writer = settings = wanted = None
+    if running is not None:
+        from common.stages import composition_root
+
+        settings = app_settings(running.state)
+        writer = composition_root(options.stage).build_shop(settings).catalog_writer
+        wanted = seeded_stock(size)
+    endpoints = dbstats.endpoints_from_state(
+        {n: s.to_json() for n, s in running.state.services.items()} if running else {}
+    )
+    spec = LoadSpec(
+        module=f"common.bench.workloads.{options.workload}", host=url, users=options.users,
+        spawn_rate=options.spawn_rate, warmup=options.warmup, duration=options.duration,
+        generator_cpus=options.generator_cpus or None, env=config.to_env(),
+    )
+    runs = []
+    for index in range(1, options.runs + 1):
+        restocked = restock(writer, settings, wanted) if writer and settings and wanted else None
+        run = _one_run(index, options, spec, running, endpoints, cores, console)
+        run["restocked_products_before"] = restocked
+        runs.append(run)
+        _print_run(console, run)
+    return {
+        "kind": "bench",
+        "stage": options.stage,
+        "workload": options.workload,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": options.command(),
+        "settings": {**asdict(options), "workload_config": asdict(config)},
+        "machine": machine,
+        "code": describe_commit(repo_root()),
+        "target": _target(options, running, url),
+        "calibration": _calibration_reference(),
+        "runs": runs,
+        "summary": aggregate.summarize(runs),
+    }
+
+
+def _one_run(
+    index: int, options: BenchOptions, spec: LoadSpec, running: RunningStage | None,
+    endpoints: list[dbstats.DbEndpoint], cores: int, console: Console,
+) -> dict[str, Any]:
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+
+    def sample(into: dict[str, Any]) -> None:
+        # Called the moment the driver announces a window boundary.
+        into["cpu"] = _service_cpu(running)
+        into["db"] = {e.service: dbstats.read_counters(e) for e in endpoints}
+
+    log = run_base_dir() / "bench-logs" / f"{options.stage}-{options.workload}-{index}.log"
+    started = time.time()
+    with _progress(console) as progress:
+        task = progress.add_task(f"run {index}/{options.runs}", total=None)
+
+        def tick(phase: str, elapsed: float) -> None:
+            limit = options.warmup if phase == "warm-up" else options.duration
+            progress.update(task, description=(
+                f"run {index}/{options.runs}: {phase} {elapsed:4.0f}s / {limit:g}s"))
+
+        load = run_load(spec, log, lambda: sample(before), lambda: sample(after), tick)
+    services = _service_samples(running, before.get("cpu", {}), after.get("cpu", {}))
+    db = {name: dbstats.counter_deltas(before.get("db", {}).get(name), counters)
+          for name, counters in after.get("db", {}).items()}
+    run = summarize_run(index, load.stats, load.window_seconds, load.generator_cpu_seconds,
+                        services, db, cores)
+    run["started_at"] = started
+    run["generator"]["log"] = str(log)
+    return run
+
+
+def _service_cpu(running: RunningStage | None) -> dict[str, float | None]:
+    if running is None:
+        return {}
+    return {name: tree_cpu_seconds(s.pid, s.create_time)
+            for name, s in running.state.services.items()}
+
+
+def _service_samples(
+    running: RunningStage | None, before: dict[str, float | None],
+    after: dict[str, float | None],
+) -> dict[str, ServiceSample]:
+    if running is None:
+        return {}
+    return {
+        name: ServiceSample(
+            cpu_seconds=delta(before.get(name), after.get(name)),
+            declared_cpuset=running.stage.services[name].cpuset,
+            cpuset=s.cpuset,
+        )
+        for name, s in running.state.services.items()
+    }
+
+
+def _target(options: BenchOptions, running: RunningStage | None, url: str) -> dict[str, Any]:
+    if running is None:
+        return {"url": url, "native": False}
+    return {
+        "url": url,
+        "native": True,
+        "started_by_bench": running.started_here,
+        "allowed_cpus": running.state.allowed_cpus,
+        "services": {
+            name: {"kind": s.kind, "declared_cpuset": running.stage.services[name].cpuset,
+                   "cpuset": s.cpuset}
+            for name, s in running.state.services.items()
+        },
+        "notes": running.state.notes,
+        "generator_cpus": options.generator_cpus,
+        "machine_cpus": sorted(range(psutil.cpu_count() or 1)),
+    }
+
+
+def _calibration_reference() -> dict[str, Any] | None:
+    """The newest calibration, copied in so a result states its ceiling on its own."""
+    import json
+
+    path = results.results_dir() / "latest" / "calibration.json"
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text())
+    return {"file": path.name, "created_at": data.get("created_at"),
+            "ceiling_rps": data.get("ceiling_rps")}
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                    console=console, transient=True)
+
+
+def _print_run(console: Console, run: dict[str, Any]) -> None:
+    gen = run["generator"]
+    share = gen["share_of_one_core"]
+    flag = "[red]SATURATED generator: run invalid[/]" if gen["saturated"] else "ok"
+    demands = ", ".join(f"{n} {s['demand_ms']:.2f}" for n, s in run["services"].items()
+                        if s["demand_ms"] is not None)
+    console.print(
+        f"run {run['run']}: {run['throughput_rps']:.1f} req/s, p50/p95/p99 "
+        f"{run['p50_ms']:.0f}/{run['p95_ms']:.0f}/{run['p99_ms']:.0f} ms, "
+        f"{run['failures']} failures, generator {100 * (share or 0):.0f}% of a core ({flag})"
+        + (f"; CPU ms/request: {demands}" if demands else ""),
+        highlight=False,
+    )
+
+
+def _print_summary(console: Console, result: dict[str, Any], path: Path) -> None:
+    summary = result["summary"]
+    tp = summary["throughput_rps"]
+    if tp:
+        console.print(
+            f"[bold]{result['stage']} {result['workload']}[/]: median {tp['median']:.1f} req/s "
+            f"(min {tp['min']:.1f}, max {tp['max']:.1f}, spread {tp['spread_pct']:.1f}%) over "
+            f"{summary['valid_runs']} valid runs", highlight=False)
+    else:
+        console.print("[red]no valid run[/]: every run was invalid (see the generator share)")
+    worst = summary["bottleneck"]
+    if worst:
+        console.print(
+            f"bottleneck: {'+'.join(worst['tiers'])} on {worst['cores']} core(s), "
+            f"{worst['demand_ms']:.2f} CPU ms/request -> saturates at "
+            f"{worst['bound_rps']:.0f} req/s", highlight=False)
+    console.print(f"result: {path}")

@@ -1,0 +1,1 @@
+"""Calibration: nginx serving one 2 KB file, to measure what the load generator can drive."""

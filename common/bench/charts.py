@@ -1,0 +1,117 @@
+"""The report's PNG charts, with matplotlib's Agg backend (no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")  # before pyplot: files only, no GUI
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def draw_charts(
+    benches: list[dict[str, Any]], calibration: dict[str, Any] | None, out: Path
+) -> dict[str, list[Path]]:
+    out.mkdir(parents=True, exist_ok=True)
+    ceiling = calibration["ceiling_rps"] if calibration else None
+    drawn: dict[str, list[Path]] = {}
+    for workload in sorted({r["workload"] for r in benches}):
+        rows = sorted((r for r in benches if r["workload"] == workload
+                       and r["summary"]["throughput_rps"]), key=lambda r: r["stage"])
+        if not rows:
+            continue
+        drawn[workload] = [
+            _throughput(rows, workload, ceiling, out / f"{workload}-throughput.png"),
+            _latency(rows, workload, out / f"{workload}-latency.png"),
+            _demand(rows, workload, out / f"{workload}-cpu-per-request.png"),
+        ]
+    return drawn
+
+
+def _throughput(rows: list[dict[str, Any]], workload: str, ceiling: float | None,
+                path: Path) -> Path:
+    plt = _plt()
+    stages = [r["stage"] for r in rows]
+    tp = [r["summary"]["throughput_rps"] for r in rows]
+    medians = [t["median"] for t in tp]
+    errors = [[t["median"] - t["min"] for t in tp], [t["max"] - t["median"] for t in tp]]
+    bounds = [(r["summary"]["bottleneck"] or {}).get("bound_rps") for r in rows]
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    bars = ax.bar(stages, medians, yerr=errors, capsize=6, color="#4C72B0",
+                  label="measured (median, min-max)")
+    for bar, value in zip(bars, medians, strict=True):
+        ax.annotate(f"{value:.0f}", (bar.get_x() + bar.get_width() / 2, value),
+                    xytext=(0, 4), textcoords="offset points", ha="center", fontsize=9)
+    xs = [b.get_x() + b.get_width() / 2 for b in bars]
+    marks = [(x, b) for x, b in zip(xs, bounds, strict=True) if b is not None]
+    if marks:
+        ax.scatter([m[0] for m in marks], [m[1] for m in marks], marker="_", s=900,
+                   color="#C44E52", linewidths=2.5, zorder=3,
+                   label="bottleneck bound (cores / CPU demand)")
+    ax.set_ylabel("requests / s")
+    ceiling_text = f"generator ceiling {ceiling:,.0f} req/s" if ceiling else "no calibration"
+    ax.set_title(f"Throughput, workload {workload} ({ceiling_text})", fontsize=11)
+    ax.set_ylim(0, max([*medians, *(b for _, b in marks)]) * 1.25)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _latency(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
+    plt = _plt()
+    stages = [r["stage"] for r in rows]
+    width = 0.25
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    for i, (key, color) in enumerate((("p50_ms", "#55A868"), ("p95_ms", "#DD8452"),
+                                      ("p99_ms", "#C44E52"))):
+        values = [r["summary"][key] or 0 for r in rows]
+        xs = [n + (i - 1) * width for n in range(len(rows))]
+        bars = ax.bar(xs, values, width, label=key.replace("_ms", ""), color=color)
+        for bar, value in zip(bars, values, strict=True):
+            ax.annotate(f"{value:.0f}", (bar.get_x() + bar.get_width() / 2, value),
+                        xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
+    ax.set_xticks(range(len(rows)), stages)
+    ax.set_ylabel("response time, ms (median over runs)")
+    users = rows[0]["settings"]["users"]
+    ax.set_title(f"Latency percentiles, workload {workload} ({users} closed-loop users)",
+                 fontsize=11)
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _demand(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
+    plt = _plt()
+    stages = [r["stage"] for r in rows]
+    tiers = sorted({t for r in rows for t in r["summary"]["demand_ms"]})
+    palette = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3"]
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    bottom = [0.0] * len(rows)
+    for i, tier in enumerate(tiers):
+        values = [r["summary"]["demand_ms"].get(tier) or 0.0 for r in rows]
+        ax.bar(stages, values, bottom=bottom, label=tier, color=palette[i % len(palette)])
+        for n, value in enumerate(values):
+            if value > 0:
+                ax.annotate(f"{value:.2f}", (n, bottom[n] + value / 2), ha="center",
+                            va="center", fontsize=8, color="white")
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_ylabel("CPU ms per request (service demand)")
+    ax.set_title(f"CPU per request by tier, workload {workload}", fontsize=11)
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

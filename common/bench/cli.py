@@ -1,0 +1,140 @@
+"""`shop bench | report | load`. `common/cli.py` calls register(shop)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from common.bench.workloads import DEFAULT_WORKLOADS_HELP, WORKLOADS
+
+
+def register(group: click.Group) -> None:
+    """Add the benchmark commands to the `shop` group."""
+    for command in (bench, report, load):
+        group.add_command(command)
+
+
+class _BenchGroup(click.Group):
+    """`shop bench STAGE ...` runs `shop bench run STAGE ...`; `shop bench calibrate` too."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            return "run", self.commands["run"], args
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=_BenchGroup)
+def bench() -> None:
+    """Benchmark a stage (DESIGN.md §6), or calibrate the load generator.
+
+    \b
+      shop bench stage01_single          up, seed, 3 x (warm-up + 30 s window), one result
+      shop bench calibrate               the generator's ceiling against nginx
+      shop report                        results/ -> docs/results.md and charts
+    """
+
+
+@bench.command("run")
+@click.argument("stage")
+@click.option("--workload", type=click.Choice(WORKLOADS), default="mixed", show_default=True,
+              help=DEFAULT_WORKLOADS_HELP)
+@click.option("--users", default=50, show_default=True, help="Concurrent Locust users.")
+@click.option("--spawn-rate", default=25.0, show_default=True, help="Users started per second.")
+@click.option("--warmup", default=10.0, show_default=True, metavar="SECONDS",
+              help="Load before the measured window (includes the ramp-up); not counted.")
+@click.option("--duration", default=30.0, show_default=True, metavar="SECONDS",
+              help="Length of each measured window.")
+@click.option("--runs", default=3, show_default=True, help="Repetitions (median and spread).")
+@click.option("--host", metavar="URL",
+              help="Measure an already running deployment (e.g. Docker) instead of starting "
+                   "STAGE natively; it must be seeded (`shop seed`). No service CPU then.")
+@click.option("--generator-cpus", default="1", show_default=True, metavar="LIST",
+              help="CPUs the Locust process is pinned to (taskset); '' = unpinned.")
+@click.option("--stage-cpus", default="0", show_default=True, metavar="LIST",
+              help="CPUs the stage's servers are folded onto (SHOP_STAGE_CPUS of the runner).")
+@click.option("--seed-products", default=10_000, show_default=True,
+              help="Products in the seeded data set (seeding is idempotent).")
+@click.option("--keep-up", is_flag=True, help="Leave a stage this command started running.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Result file (default results/<stage>-<workload>-<UTC time>.json).")
+def run(stage: str, workload: str, users: int, spawn_rate: float, warmup: float,
+        duration: float, runs: int, host: str | None, generator_cpus: str, stage_cpus: str,
+        seed_products: int, keep_up: bool, out: Path | None) -> None:
+    """Benchmark STAGE: start it natively (unless --host), seed, gate on /readyz, then RUNS x
+    (restock, warm-up, measured window) with Locust pinned to --generator-cpus.
+
+    Writes one JSON result under results/ (and results/latest/) with per run: throughput,
+    p50/p95/p99, failures, per-endpoint figures, generator CPU (a run above 90% of a core is
+    marked invalid), CPU seconds per service, service demand and bottleneck bound, DB
+    queries per request; plus machine, commit and settings.
+    """
+    from common.bench.bench_run import BenchOptions, run_bench
+
+    if runs < 1 or users < 1 or duration <= 0:
+        raise click.BadParameter("--runs, --users and --duration must be positive")
+    options = BenchOptions(
+        stage=stage, workload=workload, users=users, spawn_rate=spawn_rate, warmup=warmup,
+        duration=duration, runs=runs, host=host, generator_cpus=generator_cpus,
+        stage_cpus=stage_cpus, seed_products=seed_products, keep_up=keep_up,
+    )
+    run_bench(options, Console(), out)
+
+
+@bench.command()
+@click.option("--users", default=50, show_default=True, help="Concurrent Locust users.")
+@click.option("--warmup", default=5.0, show_default=True, metavar="SECONDS")
+@click.option("--duration", default=15.0, show_default=True, metavar="SECONDS")
+@click.option("--runs", default=3, show_default=True)
+@click.option("--generator-cpus", default="1", show_default=True, metavar="LIST")
+@click.option("--stage-cpus", default="0", show_default=True, metavar="LIST",
+              help="CPUs for nginx.")
+def calibrate(users: int, warmup: float, duration: float, runs: int, generator_cpus: str,
+              stage_cpus: str) -> None:
+    """Measure the load generator's ceiling: Locust against nginx serving a 2 KB file.
+
+    Stored as results/latest/calibration.json; every bench result and report states it.
+    A stage figure close to the ceiling measures Locust, not the shop.
+    """
+    from common.bench.calibrate import CalibrationOptions, run_calibration
+
+    run_calibration(CalibrationOptions(users, warmup, duration, runs, generator_cpus,
+                                       stage_cpus), Console())
+
+
+@click.command()
+@click.option("--results", "results_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Results directory (default: results/ of the repository).")
+@click.option("--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Docs directory (default: docs/): writes results.md and img/*.png.")
+def report(results_dir: Path | None, docs_dir: Path | None) -> None:
+    """Turn results/latest/*.json into docs/results.md and charts in docs/img/."""
+    from common.bench.report import write_report
+    from common.runtime.paths import repo_root
+
+    root = repo_root()
+    written = write_report(results_dir or root / "results", docs_dir or root / "docs")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@click.command()
+@click.argument("stage")
+@click.option("--host", metavar="URL", help="Target URL (default: the running STAGE's URL).")
+@click.option("--workload", type=click.Choice(WORKLOADS), default="mixed", show_default=True)
+@click.option("--web-port", default=8089, show_default=True, help="Port of Locust's web UI.")
+@click.option("--generator-cpus", default="1", show_default=True, metavar="LIST",
+              help="CPUs Locust is pinned to; '' = unpinned.")
+def load(stage: str, host: str | None, workload: str, web_port: int,
+         generator_cpus: str) -> None:
+    """Start Locust's web UI (on 127.0.0.1) against a running STAGE, for live demos.
+
+    Turn the users up and down in the browser; the workloads are the ones `shop bench` uses.
+    Ctrl-C stops it.
+    """
+    from common.bench.live import run_web_ui
+
+    run_web_ui(stage, host, workload, web_port, generator_cpus or None)

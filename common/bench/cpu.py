@@ -1,0 +1,36 @@
+"""CPU seconds consumed by a process and all its descendants, read with psutil.
+
+A service's CPU time is the sum over its process tree of user+system time, plus the times
+of children already reaped (``children_user``/``children_system``), so a gunicorn worker or a
+MariaDB thread is counted wherever it runs. Sampled before and after the measured window;
+the difference is what the service spent on the window's requests.
+"""
+
+from __future__ import annotations
+
+import psutil
+
+
+def tree_cpu_seconds(pid: int, create_time: float | None = None) -> float | None:
+    """CPU seconds of pid's tree so far, or None if the process is gone (or not the same)."""
+    try:
+        root = psutil.Process(pid)
+        if create_time is not None and abs(root.create_time() - create_time) > 0.05:
+            return None  # the pid was reused: not our service
+        processes = [root, *root.children(recursive=True)]
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+    total = 0.0
+    for process in processes:
+        try:
+            t = process.cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue  # exited between listing and reading: its time is lost, a rare hair
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+def delta(before: float | None, after: float | None) -> float | None:
+    if before is None or after is None:
+        return None
+    return max(after - before, 0.0)

@@ -1,0 +1,162 @@
+"""The shop as a Locust user sees it: only the HTTP contract (DESIGN.md §4).
+
+Requests are grouped under stable names (``/api/products/[id]``) so per-endpoint figures
+line up across stages. Every user draws from its own ``random.Random`` seeded with the base
+seed and the user's index, so a run's request sequence is reproducible.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import uuid
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from locust import FastHttpUser
+
+from common.bench.workloads.config import WorkloadConfig
+from common.bench.zipf import ZipfSampler
+from common.seed import ADJECTIVES, MATERIALS, NOUNS
+
+# Out of stock (and a declined payment) is the shop working as designed, not an error: such
+# an answer is counted under its own name, e.g. "/api/orders [409 out_of_stock]", so it shows
+# per endpoint, and not as a failure.
+BUSINESS_OUTCOMES = {(409, "out_of_stock"), (402, "payment_declined")}
+CART_NAME = "/api/cart/items/[id]"
+ORDER_NAME = "/api/orders"
+SEARCH_TERMS = tuple(w.lower() for w in (*ADJECTIVES, *MATERIALS, *NOUNS))
+
+
+class ShopUser(FastHttpUser):
+    """Base of every workload user; not run by itself."""
+
+    abstract = True
+    # One counter for all user classes of the process: each user gets its own account.
+    _indices: ClassVar[itertools.count[int]] = itertools.count()
+
+    config: WorkloadConfig
+    index: int
+    rng: random.Random
+    popular: ZipfSampler
+    categories: list[str]
+
+    def wait_time(self) -> float:
+        return self.config.think_seconds
+
+    def on_start(self) -> None:
+        self.config = WorkloadConfig.from_env()
+        self.index = next(ShopUser._indices)
+        self.rng = random.Random(f"{self.config.seed}:{self.index}")
+        self.popular = ZipfSampler(self.config.products, self.rng)
+        self.categories = []
+
+    # ---- browsing --------------------------------------------------------------------------
+
+    def popular_product_id(self) -> int:
+        # Rank k is product id k: ids 1..N exist after seeding; id 1 is the best seller.
+        return self.popular.sample()
+
+    def view_product(self, product_id: int) -> dict[str, Any] | None:
+        with self.client.get(
+            f"/api/products/{product_id}", name="/api/products/[id]", catch_response=True
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"product {product_id}: HTTP {response.status_code}")
+                return None
+            return dict(response.json())
+
+    def fetch_image(self, image_url: str) -> None:
+        # A relative URL is served by the shop; an absolute one (an object store, a CDN)
+        # is fetched as is: FastHttpSession passes absolute URLs through to their host.
+        self.client.get(image_url, name="/images/[key]")
+
+    def view_product_page(self) -> None:
+        product = self.view_product(self.popular_product_id())
+        if product and product.get("image_url"):
+            self.fetch_image(product["image_url"])
+
+    def list_products(self) -> None:
+        # Most visitors stay on the first pages of a listing.
+        page = min(1 + int(self.rng.expovariate(0.7)), 20)
+        self.client.get(f"/api/products?page={page}&per_page=20", name="/api/products?page")
+
+    def list_category(self) -> None:
+        if not self.categories:
+            response = self.client.get("/api/categories", name="/api/categories")
+            if response.status_code == 200:
+                self.categories = [c["slug"] for c in response.json()["items"]]
+            if not self.categories:
+                return
+        slug = self.rng.choice(self.categories)
+        self.client.get(
+            f"/api/products?category={slug}&per_page=20", name="/api/products?category"
+        )
+
+    def search(self) -> None:
+        term = self.rng.choice(SEARCH_TERMS)
+        self.client.get(f"/api/products?q={quote(term)}&per_page=20", name="/api/products?q")
+
+    # ---- buying ----------------------------------------------------------------------------
+
+    def log_in(self) -> None:
+        email = f"user{self.index % self.config.users + 1}@example.com"
+        with self.client.post(
+            "/api/sessions",
+            json={"email": email, "password": self.config.password},
+            name="/api/sessions",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200:
+                response.failure(
+                    f"login {email}: HTTP {response.status_code} (is the stage seeded with "
+                    f"at least {self.config.users} users? `shop seed STAGE`)"
+                )
+
+    def put_in_cart(self, product_id: int, qty: int) -> bool:
+        """Set a cart line; True if the shop accepted it (False also for out of stock)."""
+        with self.client.put(
+            f"/api/cart/items/{product_id}", json={"qty": qty}, name=CART_NAME,
+            catch_response=True,
+        ) as response:
+            return _judge(response, CART_NAME)
+
+    def check_out(self) -> bool:
+        """POST the cart as an order with a fresh Idempotency-Key; True if placed."""
+        # A fresh key per attempt: a key reused across runs would replay the old order.
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        with self.client.post(
+            "/api/orders", json={}, headers=headers, name=ORDER_NAME, catch_response=True
+        ) as response:
+            return _judge(response, ORDER_NAME, expected=201)
+
+    def buy(self, product_ids: list[int]) -> bool:
+        accepted = [pid for pid in product_ids if self.put_in_cart(pid, 1)]
+        if not accepted:
+            return False
+        if self.check_out():
+            return True
+        # The cart still holds what could not be bought: empty it, or every later order fails.
+        for product_id in accepted:
+            self.put_in_cart(product_id, 0)
+        return False
+
+
+def _judge(response: Any, name: str, expected: int = 200) -> bool:
+    """Mark a catch_response request: success, business outcome (renamed) or failure."""
+    if response.status_code == expected:
+        return True
+    code = _error_code(response)
+    if (response.status_code, code) in BUSINESS_OUTCOMES:
+        response.request_meta["name"] = f"{name} [{response.status_code} {code}]"
+        response.success()
+    else:
+        response.failure(f"HTTP {response.status_code} {code or ''}".strip())
+    return False
+
+
+def _error_code(response: Any) -> str | None:
+    try:
+        return str(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return None
