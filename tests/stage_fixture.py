@@ -18,6 +18,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import shutil
 import threading
 import time
 import uuid
@@ -35,6 +36,7 @@ import yaml
 from tests.stage_options import DEFAULT_STAGE
 
 MANIFEST_PATH = Path(__file__).parent / "behaviour" / "manifest.yaml"
+ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
 SEED_PRODUCTS = 200
 # Seeded users share one password hash: handing them to tests saves a slow hash per user.
 SEED_USERS = 400
@@ -200,6 +202,15 @@ class HttpClient:
         return urljoin(self.base_url + "/", url)
 
 
+def artifacts_dir() -> Path:
+    """<repo>/test-artifacts: what a failed run leaves for a person (ignored by git)."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    ignore = ARTIFACTS_DIR / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n")
+    return ARTIFACTS_DIR
+
+
 # ---- the manifest ------------------------------------------------------------------------
 
 
@@ -330,7 +341,9 @@ def _wait_ready(base_url: str, timeout: float) -> None:
     raise AssertionError(f"{base_url} is not ready after {timeout:.0f}s: {last!r}")
 
 
-def _bring_up(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+def _bring_up(
+    config: pytest.Config, session: pytest.Session, tmp_path_factory: pytest.TempPathFactory
+) -> Deployment:
     stage = str(config.getoption("--stage", default=DEFAULT_STAGE))
     base_url = config.getoption("--base-url", default=None)
     timeout = float(config.getoption("--stage-timeout", default=240.0))
@@ -349,7 +362,17 @@ def _bring_up(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -
 
     run_dir = tmp_path_factory.mktemp("shop-run")
     supervisor = Supervisor(load_stage(stage), run_dir=run_dir)
-    config.add_cleanup(lambda: supervisor.down(purge=True))
+
+    def tear_down() -> None:
+        try:
+            if session.testsfailed:  # keep the servers' logs: the other half of a failure
+                keep = artifacts_dir() / f"{stage}-logs"
+                shutil.rmtree(keep, ignore_errors=True)
+                shutil.copytree(supervisor.run_dir / "logs", keep, dirs_exist_ok=True)
+        finally:
+            supervisor.down(purge=True)
+
+    config.add_cleanup(tear_down)
     state = supervisor.up(timeout=timeout)
     assert state.url, f"{stage} publishes no port"
     shop = composition_root(stage).build_shop(_app_settings(state))
@@ -366,7 +389,7 @@ def stage_deployment(
     config = request.config
     deployment = config.stash.get(_DEPLOYMENT_KEY, None)
     if deployment is None:
-        deployment = _bring_up(config, tmp_path_factory)
+        deployment = _bring_up(config, request.session, tmp_path_factory)
         config.stash[_DEPLOYMENT_KEY] = deployment
     return deployment
 

@@ -3,12 +3,15 @@ to bad credentials and bad input."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.behaviour import expect
-from tests.stage_fixture import Deployment, HttpClient
+from tests.stage_fixture import Deployment, HttpClient, HttpResponse
 
 PASSWORD = "correct horse battery"
 
@@ -250,3 +253,22 @@ def test_two_logins_are_two_independent_sessions(shop: Deployment) -> None:
     assert first.cookies["shop_session"] != second.cookies["shop_session"]
     assert second.delete("/api/sessions").status == 204
     assert expect.ok_json(first.get("/api/me"))["email"] == creds["email"]
+
+
+def test_thirty_users_can_log_in_at_the_same_time(shop: Deployment) -> None:
+    users = [(shop.client(), shop.new_user(log_in=False)[1]) for _ in range(30)]
+    barrier = threading.Barrier(len(users))
+
+    def log_in(user: tuple[HttpClient, dict[str, str]]) -> HttpResponse:
+        client, creds = user
+        barrier.wait(timeout=60)
+        body = {"email": creds["email"], "password": creds["password"]}
+        return client.post("/api/sessions", json_body=body)
+
+    with ThreadPoolExecutor(max_workers=len(users)) as pool:
+        responses = list(pool.map(log_in, users))
+    assert Counter(r.status for r in responses) == {200: 30}, [
+        r for r in responses if r.status != 200
+    ]
+    for client, creds in users:
+        assert expect.ok_json(client.get("/api/me"))["email"] == creds["email"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from tests.behaviour import expect
-from tests.stage_fixture import Deployment, HttpClient
+from tests.stage_fixture import Deployment, HttpClient, HttpResponse
 
 CART_LINE_FIELDS = {"product_id", "name", "price_cents", "qty", "line_total_cents", "image_url"}
 
@@ -165,3 +168,21 @@ def test_float_spellings_of_a_quantity_are_4xx(
 def test_ninety_nine_is_the_largest_quantity(shop: Deployment, buyer: HttpClient) -> None:
     product = shop.take_products(1, min_stock=99)[0]
     assert expect.ok_json(_put(buyer, product["id"], 99))["items"][0]["qty"] == 99
+
+
+def test_twenty_users_can_fill_their_carts_at_the_same_time(shop: Deployment) -> None:
+    product = shop.take_products(1, min_stock=20)[0]
+    users = [shop.new_user()[0] for _ in range(20)]  # logged in one by one
+    barrier = threading.Barrier(len(users))
+
+    def fill(client: HttpClient) -> HttpResponse:
+        barrier.wait(timeout=60)
+        return _put(client, product["id"], 1)
+
+    with ThreadPoolExecutor(max_workers=len(users)) as pool:
+        responses = list(pool.map(fill, users))
+    assert Counter(r.status for r in responses) == {200: 20}, [
+        r for r in responses if r.status != 200
+    ]
+    for client in users:
+        assert expect.ok_json(client.get("/api/cart"))["items"][0]["qty"] == 1
