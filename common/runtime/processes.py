@@ -20,7 +20,12 @@ from common.runtime.state import process_matches
 class Spawned:
     pid: int
     create_time: float
-    popen: subprocess.Popen[bytes]
+
+
+# Servers started by this process, by pid. They are meant to outlive whoever started them, so
+# their Popen objects are kept for the life of this process instead of being dropped (which
+# would warn "subprocess is still running"); while we live they also give exit codes.
+_started_here: dict[int, subprocess.Popen[bytes]] = {}
 
 
 def spawn(
@@ -43,17 +48,24 @@ def spawn(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own group: killpg reaches workers; survives our exit
         )
+    _started_here[popen.pid] = popen
     try:
         create_time = psutil.Process(popen.pid).create_time()
     except psutil.NoSuchProcess:
         create_time = 0.0  # died at once; callers see it as not alive
-    return Spawned(popen.pid, create_time, popen)
+    return Spawned(popen.pid, create_time)
+
+
+def exit_code(pid: int) -> int | None:
+    """Exit code of a server this process started and that has exited (None if unknown)."""
+    popen = _started_here.get(pid)
+    return popen.poll() if popen is not None else None
 
 
 def stop_process_group(pid: int, create_time: float, grace: float = 10.0) -> None:
     """SIGTERM the group led by pid (if pid is still the process we started), then SIGKILL."""
     if not process_matches(pid, create_time):
-        _reap(pid, create_time)
+        _forget(pid, create_time)
         return
     leader = psutil.Process(pid)
     try:
@@ -68,6 +80,7 @@ def stop_process_group(pid: int, create_time: float, grace: float = 10.0) -> Non
             with contextlib.suppress(psutil.NoSuchProcess):
                 process.kill()
         psutil.wait_procs(alive, timeout=5)
+    _forget(pid, create_time)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
@@ -75,8 +88,12 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
-def _reap(pid: int, create_time: float) -> None:
+def _forget(pid: int, create_time: float) -> None:
     """Collect a dead child of this process (a zombie) so it does not linger in tests."""
+    popen = _started_here.pop(pid, None)
+    if popen is not None:
+        popen.poll()
+        return
     try:
         process = psutil.Process(pid)
         if abs(process.create_time() - create_time) < 0.05 and (

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from common.runtime.cpus import allowed_cpus, fold_cpuset
 from common.runtime.errors import RuntimeFailure, ServiceFailed
 from common.runtime.paths import run_base_dir
 from common.runtime.plan import StagePlan, plan_stage
-from common.runtime.processes import spawn, stop_process_group, tail
+from common.runtime.processes import exit_code, spawn, stop_process_group, tail
 from common.runtime.state import RunState, ServiceState
 
 # (service, event, detail): events are starting, healthy, running, stopping, stopped, failed.
@@ -43,8 +42,6 @@ class Supervisor:
         self.run_dir = run_base_dir(run_dir) / stage.name  # .run/<stage>
         self._cpus_override = cpus
         self._report = reporter or _silent
-        # Our own children, kept so their exit codes can be read (and zombies reaped).
-        self._children: dict[int, subprocess.Popen[bytes]] = {}
 
     # ---- public API ------------------------------------------------------------------------
 
@@ -148,7 +145,6 @@ class Supervisor:
         cpuset = fold_cpuset(declared, state.allowed_cpus) if declared else None
         log = self.run_dir / "logs" / f"{name}.log"
         spawned = spawn(spec.argv, spec.env, spec.cwd, log, cpuset)
-        self._children[spawned.pid] = spawned.popen
         service_state = ServiceState(
             kind=launcher.kind,
             pid=spawned.pid,
@@ -202,8 +198,7 @@ class Supervisor:
         return ServiceFailed(name, reason, tail(log, LOG_TAIL_LINES), str(log))
 
     def _exit_code(self, service_state: ServiceState) -> str:
-        popen = self._children.get(service_state.pid)
-        code = popen.poll() if popen else None
+        code = exit_code(service_state.pid)
         return f" with code {code}" if code is not None else ""
 
     # ---- stopping --------------------------------------------------------------------------
@@ -214,9 +209,6 @@ class Supervisor:
             return
         self._report(name, "stopping", f"pid {service_state.pid}")
         stop_process_group(service_state.pid, service_state.create_time)
-        popen = self._children.pop(service_state.pid, None)
-        if popen is not None:
-            popen.poll()  # reap our own child
         service_state.pid, service_state.create_time = 0, 0.0  # stopped: nothing to signal
         self._report(name, "stopped", "")
 

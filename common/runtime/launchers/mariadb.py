@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -59,7 +60,7 @@ class MariaDBLauncher(Launcher):
         return LaunchSpec(argv=argv, env=dict(os.environ), cwd=ctx.data_dir)
 
     def after_start(self, ctx: LaunchContext, wait_until: WaitUntil) -> None:
-        wait_until(lambda: self._root_connection(ctx) is not None, "accepting root connections")
+        wait_until(lambda: self._root_accepts(ctx), "accepting root connections")
         self._create_database_and_user(ctx)
         marker = ctx.data_dir / INIT_PENDING_MARKER
         if marker.exists():
@@ -153,6 +154,21 @@ class MariaDBLauncher(Launcher):
         if user:
             return user, self._setting(ctx, "PASSWORD")
         return "root", self._setting(ctx, "ROOT_PASSWORD")
+
+    def _root_accepts(self, ctx: LaunchContext) -> bool:
+        # Probe the socket ourselves first: PyMySQL leaks the socket object when a unix
+        # socket connect fails (as it does until the server listens).
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(1)
+                probe.connect(str(self.socket_path(ctx)))
+        except OSError:
+            return False
+        connection = self._root_connection(ctx)
+        if connection is None:
+            return False
+        connection.close()
+        return True
 
     def _root_connection(self, ctx: LaunchContext) -> pymysql.Connection | None:
         # Right after install root has no password; after bootstrap it has the configured one.
