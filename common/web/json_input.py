@@ -33,7 +33,10 @@ def json_object(
     raw = request.get_data(cache=True)
     if not raw.strip() and not fields:
         return {}
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser's stack: malformed, not a 500
+        body = None
     if body is None:
         raise MalformedJson("the request body is not valid JSON")
     if not isinstance(body, dict):
