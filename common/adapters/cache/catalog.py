@@ -1,0 +1,123 @@
+"""The catalog, cached: a CatalogReader over any CatalogReader, and a CatalogWriter that
+invalidates what it changes.
+
+What is cached, and why:
+
+- ``product(id)``: the product page, the hottest read. Absent ids are cached as absent.
+- ``products(query)``: home page, category listings and search results, as a list of ids
+  plus paging figures; the products come from their own ``product:<id>`` entries. So a
+  stock or price change (one product entry invalidated) shows in every listing at once,
+  and a checkout never has to flush listings. Search is cached too: its ``LIKE '%q%'`` is
+  the most expensive read the shop makes, popular queries repeat, and the key space is
+  bounded (L1 by size, Redis by ``maxmemory`` with LRU eviction). A change that moves a
+  product between listings (name, category, a new product) bumps the listings generation.
+- ``categories()``: a small dictionary read on every page.
+- ``products_by_ids`` is NOT cached: it prices the cart and the order at checkout, and an
+  order must be priced from the database, never from a copy up to seconds old. It is one
+  indexed query per cart view, a small share of the traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from common.adapters.cache.keys import (
+    CATEGORIES,
+    CATEGORIES_KEY,
+    LISTINGS,
+    PRODUCTS,
+    listing_key,
+    product_key,
+)
+from common.adapters.cache.serialization import CATEGORIES as CATEGORIES_CODEC
+from common.adapters.cache.serialization import ID_PAGE, PRODUCT, IdPage
+from common.adapters.cache.twolevel import TwoLevelCache
+from common.domain.models import Category, Product, ProductPage, ProductQuery
+from common.ports import CatalogReader, CatalogWriter
+
+_INVALIDATE_BATCH = 1000
+_MOVES_PRODUCTS = frozenset({"name", "category"})  # listing filters: category, name LIKE
+
+
+class CachedCatalogReader:
+    def __init__(self, inner: CatalogReader, cache: TwoLevelCache) -> None:
+        self._inner = inner
+        self._cache = cache
+
+    def categories(self) -> list[Category]:
+        cached = self._cache.get_or_load(
+            CATEGORIES_KEY, CATEGORIES, CATEGORIES_CODEC, lambda: tuple(self._inner.categories())
+        )
+        return list(cached or ())
+
+    def product(self, product_id: int) -> Product | None:
+        return self._cache.get_or_load(
+            product_key(product_id), PRODUCTS, PRODUCT, lambda: self._inner.product(product_id)
+        )
+
+    def products(self, query: ProductQuery) -> ProductPage:
+        key = listing_key(self._cache.generation(LISTINGS), query)
+        ids = self._cache.get_or_load(key, LISTINGS, ID_PAGE, lambda: self._load_listing(query))
+        assert ids is not None  # a listing is never absent, only empty
+        found = self._cache.get_many_or_load(
+            {i: product_key(i) for i in ids.ids}, PRODUCTS, PRODUCT, self._inner.products_by_ids
+        )
+        return ProductPage(
+            items=[found[i] for i in ids.ids if i in found],
+            page=ids.page,
+            per_page=ids.per_page,
+            total=ids.total,
+        )
+
+    def products_by_ids(self, ids: Iterable[int]) -> dict[int, Product]:
+        return self._inner.products_by_ids(ids)
+
+    def _load_listing(self, query: ProductQuery) -> IdPage:
+        snap = self._cache.snapshot(PRODUCTS)  # before the database read, see twolevel.py
+        page = self._inner.products(query)
+        # The listing query returned whole products: cache them too, so the hydration that
+        # follows (here and in every process waiting on this load) finds them.
+        self._cache.put_many(snap, PRODUCT, {product_key(p.id): p for p in page.items})
+        return IdPage(
+            ids=tuple(p.id for p in page.items),
+            page=page.page,
+            per_page=page.per_page,
+            total=page.total,
+        )
+
+
+class InvalidatingCatalogWriter:
+    """Every write goes to the database first, then removes what it made stale."""
+
+    def __init__(self, inner: CatalogWriter, cache: TwoLevelCache) -> None:
+        self._inner = inner
+        self._cache = cache
+
+    def add_categories(self, categories: Iterable[Category]) -> None:
+        self._inner.add_categories(categories)
+        self._cache.invalidate([CATEGORIES_KEY], [CATEGORIES])
+
+    def add_products(self, products: Iterable[Product]) -> int:
+        added: list[int] = []
+
+        def remembering(items: Iterable[Product]) -> Iterator[Product]:
+            for product in items:
+                added.append(product.id)
+                yield product
+
+        count = self._inner.add_products(remembering(products))
+        # New ids may have been cached as absent; new products change listings and totals.
+        for start in range(0, len(added), _INVALIDATE_BATCH):
+            batch = added[start : start + _INVALIDATE_BATCH]
+            self._cache.invalidate([product_key(i) for i in batch], [PRODUCTS])
+        self._cache.invalidate([], [LISTINGS])
+        return count
+
+    def update_product(self, product_id: int, **changes: object) -> Product | None:
+        updated = self._inner.update_product(product_id, **changes)
+        families = [PRODUCTS, LISTINGS] if _MOVES_PRODUCTS & changes.keys() else [PRODUCTS]
+        self._cache.invalidate([product_key(product_id)], families)
+        return updated
+
+    def count_products(self) -> int:
+        return self._inner.count_products()
