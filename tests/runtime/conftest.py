@@ -51,10 +51,10 @@ services:
     mem_limit: 256m
     environment: {MARIADB_DATABASE: shop, MARIADB_USER: shop, MARIADB_PASSWORD: shop,
                   MARIADB_ROOT_PASSWORD: root}
-    command: ["--innodb-buffer-pool-size=32M", "--max-connections=77"]
+    command: ["--innodb-buffer-pool-size=32M"]
     healthcheck: {test: ["CMD", "healthcheck.sh", "--connect"], interval: 2s, timeout: 5s,
                   retries: 10}
-    volumes: ["db-data:/var/lib/mysql"]
+    volumes: ["db-data:/var/lib/mysql", "./shop.cnf:/etc/mysql/conf.d/shop.cnf:ro"]
   app:
     build: {context: .}
     command: ["python", "app.py", "0.0.0.0:8000"]
@@ -72,6 +72,12 @@ services:
       timeout: 3s
       retries: 15
 volumes: {db-data: {}, images: {}}
+"""
+
+# Mounted into the database's conf.d, as a stage's own MariaDB settings would be.
+MINI_CNF = """
+[mariadb]
+max_connections = 77
 """
 
 StageWriter = Callable[..., Stage]
@@ -103,7 +109,7 @@ def write_stage(tmp_path: Path) -> StageWriter:
 @pytest.fixture
 def mini_stage(write_stage: StageWriter) -> Stage:
     """db (real MariaDB) + app (the mini app above), like stage01_single."""
-    return write_stage(MINI_COMPOSE, {"app.py": MINI_APP})
+    return write_stage(MINI_COMPOSE, {"app.py": MINI_APP, "shop.cnf": MINI_CNF})
 
 
 @pytest.fixture

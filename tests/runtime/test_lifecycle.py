@@ -16,7 +16,7 @@ from common.runtime.errors import ServiceFailed
 from common.runtime.state import RunState
 from common.runtime.supervisor import Supervisor
 
-from .conftest import MINI_APP, MINI_COMPOSE, StageWriter
+from .conftest import MINI_APP, MINI_CNF, MINI_COMPOSE, StageWriter
 from .helpers import http_get, live_pids, process_tree_pids
 
 pytestmark = pytest.mark.servers
@@ -56,12 +56,13 @@ def test_state_round_trips_and_records_what_runs(supervisor: Supervisor) -> None
     assert any("mem_limit" in note for note in state.notes)
 
 
-def test_mariadb_honours_image_environment_and_command_flags(supervisor: Supervisor) -> None:
+def test_mariadb_honours_image_env_command_flags_and_mounted_cnf(supervisor: Supervisor) -> None:
     state = supervisor.up(timeout=60)
     port = state.services["db"].ports[3306]
     root = pymysql.connect(host="127.0.0.1", port=port, user="root", password="root")
     with root, root.cursor() as cursor:
         cursor.execute("SELECT @@max_connections, @@innodb_buffer_pool_size, @@port")
+        # max_connections from the mounted shop.cnf, the pool size from `command:`
         assert cursor.fetchone() == (77, 32 * 1024 * 1024, port)
         cursor.execute("SHOW DATABASES LIKE 'shop'")
         assert cursor.fetchone() == ("shop",)
@@ -144,7 +145,8 @@ def test_failing_healthcheck_fails_up_with_log_tail_and_leaves_nothing(
         '"import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/\', timeout=2)"',
         "\"print('health says no'); raise SystemExit(1)\"",
     ).replace("interval: 1s", "interval: 0.2s").replace("retries: 15", "retries: 3")
-    stage = write_stage(compose, {"app.py": "print('app log line'); " + MINI_APP})
+    app = "print('app log line'); " + MINI_APP
+    stage = write_stage(compose, {"app.py": app, "shop.cnf": MINI_CNF})
     started: list[int] = []
 
     def record_pids(service: str, event: str, detail: str) -> None:
