@@ -111,8 +111,8 @@ def status(stage: str | None, as_json: bool) -> None:
         return
     console = Console()
     if not states:
-        what = f"{stage} is" if stage else "no stage is"
-        console.print(f"{what} not running (start one with `shop up STAGE`)")
+        what = f"{stage} is not running" if stage else "no stage is running"
+        console.print(f"{what} (start one with `shop up STAGE`)")
         return
     for state in states:
         _print_state(console, state)
