@@ -8,7 +8,8 @@ raced with an invalidation be dropped instead of caching what was just invalidat
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from cachetools import TTLCache
@@ -17,8 +18,16 @@ MISS: Final = object()
 
 
 class LocalCache:
-    def __init__(self, *, max_items: int, ttl_seconds: float) -> None:
-        self._entries: TTLCache[str, object] = TTLCache(maxsize=max_items, ttl=ttl_seconds)
+    def __init__(
+        self,
+        *,
+        max_items: int,
+        ttl_seconds: float,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._entries: TTLCache[str, object] = TTLCache(
+            maxsize=max_items, ttl=ttl_seconds, timer=timer
+        )
         self._lock = threading.Lock()  # cachetools caches are not thread-safe
         self._epoch = 0
         self.ttl_seconds = ttl_seconds
