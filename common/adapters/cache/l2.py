@@ -102,11 +102,14 @@ class RedisL2:
             self.breaker.failure(exc)
             return default, False
         if self.breaker.success():
-            log.warning("Redis is back: the shared cache is used again")
-            self._flush_pending()
-            for callback in self.on_recovery:
-                callback()
+            self._recovered()
         return result, True
+
+    def _recovered(self) -> None:
+        log.warning("Redis is back: the shared cache is used again")
+        self._flush_pending()
+        for callback in self.on_recovery:
+            callback()
 
     @property
     def available(self) -> bool:
@@ -209,5 +212,8 @@ class RedisL2:
     # -- health --
 
     def ping(self) -> None:
-        """Raise if Redis does not answer (bypasses the breaker: readiness wants the truth)."""
+        """Raise if Redis does not answer. Bypasses the breaker (readiness wants the truth)
+        and, when Redis answers again, closes it: the next request uses the cache."""
         self.client.ping()
+        if self.breaker.success():
+            self._recovered()

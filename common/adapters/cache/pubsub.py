@@ -77,9 +77,9 @@ class InvalidationSubscriber:
                     message = pubsub.get_message(timeout=1.0)
                     if message is not None and message.get("type") == "message":
                         self._handle(message["data"])
-            except (RedisError, OSError) as exc:
-                if self.subscribed.is_set():
-                    log.warning("cache invalidation channel lost: %s", exc)
+            except Exception as exc:  # the thread must outlive anything, and retry
+                if self.subscribed.is_set() or not isinstance(exc, (RedisError, OSError)):
+                    log.warning("cache invalidation channel lost: %r", exc)
                 self.subscribed.clear()
                 self._stop.wait(backoff)
                 backoff = min(self._max_backoff, backoff * 2)
