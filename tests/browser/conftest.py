@@ -1,0 +1,91 @@
+"""A real browser (the system's headless Chromium, driven by Playwright) against the same
+deployment as the behaviour suite. Never `playwright install`: Chromium comes from Debian
+(`apt-get install chromium`)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.stage_fixture import (
+    Deployment,
+    artifacts_dir,
+    register_markers,
+    skip_unless_applicable,
+    stage_deployment,
+)
+
+__all__ = ["stage_deployment"]
+
+CHROMIUM = Path(os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    register_markers(config)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    skip_unless_applicable(item)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    # Keep each phase's report on the item, so a fixture's teardown knows the test failed.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Generator[Any, None, None]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(
+    chromium: Any, stage_deployment: Deployment, request: pytest.FixtureRequest
+) -> Generator[Any, None, None]:
+    """A fresh browser context (its own cookies, like a new profile) and one page in it.
+    On failure the page's screenshot and HTML are saved to test-artifacts/."""
+    context = chromium.new_context(base_url=stage_deployment.base_url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-120:]
+            out = artifacts_dir()
+            try:
+                page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+                (out / f"{name}.html").write_text(page.content())
+            except Exception as exc:  # never hide the test's own failure
+                (out / f"{name}.error.txt").write_text(f"could not save the page: {exc!r}\n")
+        context.close()
