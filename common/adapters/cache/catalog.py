@@ -9,7 +9,7 @@ What is cached, and why:
   stock or price change (one product entry invalidated) shows in every listing at once,
   and a checkout never has to flush listings. Search is cached too: its ``LIKE '%q%'`` is
   the most expensive read the shop makes, popular queries repeat, and the key space is
-  bounded (L1 by size, Redis by ``maxmemory`` with LRU eviction). A change that moves a
+  bounded (L1 by size, Redis by ``maxmemory`` with ``volatile-lru`` eviction). A change that moves a
   product between listings (name, category, a new product) bumps the listings generation.
 - ``categories()``: a small dictionary read on every page.
 - ``products_by_ids`` is NOT cached: it prices the cart and the order at checkout, and an

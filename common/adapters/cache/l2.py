@@ -7,6 +7,7 @@ namespace):
 
     shop:cache:v1:<key>            a value, e.g. ``product:42``, with a jittered TTL
     shop:cache:v1:ver:<family>     the family's version, INCR'd by every invalidation in it
+                                   (no TTL: with ``volatile-lru`` Redis never evicts it)
     shop:cache:v1:lock:<key>       the single-flight lock of a key being loaded (SET NX PX)
     shop:cache:v1:invalidate       the pub/sub channel every process's L1 listens to
 
@@ -71,16 +72,9 @@ def version_key(family: str) -> str:
 
 
 class RedisL2:
-    def __init__(
-        self,
-        client: redis.Redis,
-        *,
-        breaker: CircuitBreaker | None = None,
-        version_ttl_seconds: float = 3600.0,
-    ) -> None:
+    def __init__(self, client: redis.Redis, *, breaker: CircuitBreaker | None = None) -> None:
         self.client = client
         self.breaker = breaker or CircuitBreaker()
-        self._version_ttl_ms = int(version_ttl_seconds * 1000)
         self._set_if_version = client.register_script(_SET_IF_VERSION)
         self._unlock = client.register_script(_UNLOCK)
         self._pending: set[str] = set()
@@ -168,7 +162,6 @@ class RedisL2:
         pipe = self.client.pipeline(transaction=True)
         for family in sorted(families):
             pipe.incr(PREFIX + version_key(family))
-            pipe.pexpire(PREFIX + version_key(family), self._version_ttl_ms)
         if keys:
             pipe.delete(*(PREFIX + k for k in sorted(keys)))
         # L1s drop the keys, and their copy of each bumped version (listing generations).

@@ -100,8 +100,7 @@ class TwoLevelCache:
         l2 = subscriber = None
         if settings.redis_url:
             client = connect(settings.redis_url)
-            # Versions outlive every value they guard (see l2.py).
-            l2 = RedisL2(client, version_ttl_seconds=max(3600.0, 4 * settings.cache_l2_ttl_seconds))
+            l2 = RedisL2(client)
             subscriber = InvalidationSubscriber(
                 connect(settings.redis_url, timeout_seconds=5.0, max_connections=2),
                 on_keys=l1.invalidate,
