@@ -7,7 +7,7 @@ machine and the commit; `shop report` turns the newest ones into docs/results.md
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class BenchOptions:
     users: int = 50
     spawn_rate: float = 25.0
     warmup: float = 10.0
+    prime: float = 20.0  # extra warm-up before run 1 only: a fresh stage starts cold
     duration: float = 30.0
     runs: int = 3
     host: str | None = None
@@ -57,6 +58,7 @@ class BenchOptions:
         parts = [
             f"shop bench {self.stage}", f"--workload {self.workload}", f"--users {self.users}",
             f"--spawn-rate {self.spawn_rate:g}", f"--warmup {self.warmup:g}",
+            f"--prime {self.prime:g}",
             f"--duration {self.duration:g}", f"--runs {self.runs}",
             f"--generator-cpus {self.generator_cpus or NO_CPUS}",
         ]
@@ -136,7 +138,10 @@ def _measure(
     runs = []
     for index in range(1, options.runs + 1):
         restocked = restock(writer, settings, wanted) if writer and settings and wanted else None
-        run = _one_run(index, options, spec, running, endpoints, cores, console)
+        # Run 1 follows start and seeding: buffer pool, page cache and pools are cold.
+        warmup = options.warmup + (options.prime if index == 1 else 0.0)
+        run_spec = replace(spec, warmup=warmup)
+        run = _one_run(index, options, run_spec, running, endpoints, cores, console)
         run["restocked_products_before"] = restocked
         runs.append(run)
         _print_run(console, run)
@@ -174,7 +179,7 @@ def _one_run(
         task = progress.add_task(f"run {index}/{options.runs}", total=None)
 
         def tick(phase: str, elapsed: float) -> None:
-            limit = options.warmup if phase == "warm-up" else options.duration
+            limit = spec.warmup if phase == "warm-up" else options.duration
             progress.update(task, description=(
                 f"run {index}/{options.runs}: {phase} {elapsed:4.0f}s / {limit:g}s"))
 

@@ -43,21 +43,24 @@ def _throughput(rows: list[dict[str, Any]], workload: str, ceiling: float | None
     errors = [[t["median"] - t["min"] for t in tp], [t["max"] - t["median"] for t in tp]]
     bounds = [(r["summary"]["bottleneck"] or {}).get("bound_rps") for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
-    bars = ax.bar(stages, medians, yerr=errors, capsize=6, color="#4C72B0",
-                  label="measured (median, min-max)")
-    for bar, value in zip(bars, medians, strict=True):
-        ax.annotate(f"{value:.0f}", (bar.get_x() + bar.get_width() / 2, value),
-                    xytext=(0, 4), textcoords="offset points", ha="center", fontsize=9)
-    xs = [b.get_x() + b.get_width() / 2 for b in bars]
+    xs = list(range(len(rows)))
+    ax.bar(xs, medians, 0.5, yerr=errors, capsize=6, color="#4C72B0",
+           label="measured: median, whiskers min-max")
+    for x, t in zip(xs, tp, strict=True):
+        ax.annotate(f"{t['median']:.0f}", (x, t["max"]), xytext=(0, 5),
+                    textcoords="offset points", ha="center", fontsize=9)
     marks = [(x, b) for x, b in zip(xs, bounds, strict=True) if b is not None]
-    if marks:
-        ax.scatter([m[0] for m in marks], [m[1] for m in marks], marker="_", s=900,
-                   color="#C44E52", linewidths=2.5, zorder=3,
-                   label="bottleneck bound (cores / CPU demand)")
+    for n, (x, bound) in enumerate(marks):
+        ax.hlines(bound, x - 0.3, x + 0.3, colors="#C44E52", linewidths=2.5,
+                  label="bottleneck bound (cores / CPU demand)" if n == 0 else None)
+        ax.annotate(f"bound {bound:.0f}", (x + 0.3, bound), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8, color="#C44E52")
+    ax.set_xticks(xs, stages)
+    ax.set_xlim(-0.7, len(rows) - 0.3 + 0.4)
     ax.set_ylabel("requests / s")
     ceiling_text = f"generator ceiling {ceiling:,.0f} req/s" if ceiling else "no calibration"
     ax.set_title(f"Throughput, workload {workload} ({ceiling_text})", fontsize=11)
-    ax.set_ylim(0, max([*medians, *(b for _, b in marks)]) * 1.25)
+    ax.set_ylim(0, max([*(t["max"] for t in tp), *(b for _, b in marks)]) * 1.3)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -80,6 +83,7 @@ def _latency(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
             ax.annotate(f"{value:.0f}", (bar.get_x() + bar.get_width() / 2, value),
                         xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
     ax.set_xticks(range(len(rows)), stages)
+    ax.set_xlim(-0.7, len(rows) - 0.3)
     ax.set_ylabel("response time, ms (median over runs)")
     users = rows[0]["settings"]["users"]
     ax.set_title(f"Latency percentiles, workload {workload} ({users} closed-loop users)",
@@ -101,12 +105,16 @@ def _demand(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     bottom = [0.0] * len(rows)
     for i, tier in enumerate(tiers):
         values = [r["summary"]["demand_ms"].get(tier) or 0.0 for r in rows]
-        ax.bar(stages, values, bottom=bottom, label=tier, color=palette[i % len(palette)])
+        ax.bar(range(len(rows)), values, 0.5, bottom=bottom, label=tier,
+               color=palette[i % len(palette)])
         for n, value in enumerate(values):
             if value > 0:
                 ax.annotate(f"{value:.2f}", (n, bottom[n] + value / 2), ha="center",
                             va="center", fontsize=8, color="white")
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_xticks(range(len(rows)), stages)
+    ax.set_xlim(-0.7, len(rows) - 0.3)
+    ax.set_ylim(0, max(bottom) * 1.2 if max(bottom) > 0 else 1)
     ax.set_ylabel("CPU ms per request (service demand)")
     ax.set_title(f"CPU per request by tier, workload {workload}", fontsize=11)
     ax.legend(fontsize=8)

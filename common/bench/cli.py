@@ -46,6 +46,8 @@ def bench() -> None:
 @click.option("--spawn-rate", default=25.0, show_default=True, help="Users started per second.")
 @click.option("--warmup", default=10.0, show_default=True, metavar="SECONDS",
               help="Load before the measured window (includes the ramp-up); not counted.")
+@click.option("--prime", default=20.0, show_default=True, metavar="SECONDS",
+              help="Extra warm-up before the first run only (a fresh stage starts cold).")
 @click.option("--duration", default=30.0, show_default=True, metavar="SECONDS",
               help="Length of each measured window.")
 @click.option("--runs", default=3, show_default=True, help="Repetitions (median and spread).")
@@ -62,8 +64,8 @@ def bench() -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Result file (default results/<stage>-<workload>-<UTC time>.json).")
 def run(stage: str, workload: str, users: int, spawn_rate: float, warmup: float,
-        duration: float, runs: int, host: str | None, generator_cpus: str, stage_cpus: str,
-        seed_products: int, keep_up: bool, out: Path | None) -> None:
+        prime: float, duration: float, runs: int, host: str | None, generator_cpus: str,
+        stage_cpus: str, seed_products: int, keep_up: bool, out: Path | None) -> None:
     """Benchmark STAGE: start it natively (unless --host), seed, gate on /readyz, then RUNS x
     (restock, warm-up, measured window) with Locust pinned to --generator-cpus.
 
@@ -78,7 +80,7 @@ def run(stage: str, workload: str, users: int, spawn_rate: float, warmup: float,
         raise click.BadParameter("--runs, --users and --duration must be positive")
     options = BenchOptions(
         stage=stage, workload=workload, users=users, spawn_rate=spawn_rate, warmup=warmup,
-        duration=duration, runs=runs, host=host, generator_cpus=generator_cpus,
+        prime=prime, duration=duration, runs=runs, host=host, generator_cpus=generator_cpus,
         stage_cpus=stage_cpus, seed_products=seed_products, keep_up=keep_up,
     )
     run_bench(options, Console(), out)
