@@ -62,8 +62,14 @@ def exit_code(pid: int) -> int | None:
     return popen.poll() if popen is not None else None
 
 
-def stop_process_group(pid: int, create_time: float, grace: float = 10.0) -> None:
-    """SIGTERM the group led by pid (if pid is still the process we started), then SIGKILL."""
+def stop_process_group(
+    pid: int, create_time: float, grace: float = 10.0, *, kill: bool = False
+) -> None:
+    """SIGTERM the group led by pid (if pid is still the process we started), then SIGKILL.
+
+    ``kill=True`` sends SIGKILL at once, as a crash would: no graceful shutdown, in-flight
+    requests are cut (what a failover demo needs).
+    """
     if not process_matches(pid, create_time):
         _forget(pid, create_time)
         return
@@ -72,8 +78,8 @@ def stop_process_group(pid: int, create_time: float, grace: float = 10.0) -> Non
         members = [leader, *leader.children(recursive=True)]
     except psutil.NoSuchProcess:
         members = [leader]
-    _signal_group(pid, signal.SIGTERM)
-    _, alive = psutil.wait_procs(members, timeout=grace)
+    _signal_group(pid, signal.SIGKILL if kill else signal.SIGTERM)
+    _, alive = psutil.wait_procs(members, timeout=5 if kill else grace)
     if alive:
         _signal_group(pid, signal.SIGKILL)
         for process in alive:

@@ -92,12 +92,14 @@ class Supervisor:
         plan = self._plan_for(state)
         return plan.launchers[name].is_healthy(plan.contexts[name])
 
-    def stop_service(self, name: str) -> None:
-        """Stop one service (e.g. to kill an app node under load); its ports stay reserved."""
+    def stop_service(self, name: str, *, kill: bool = False) -> None:
+        """Stop one service (e.g. to kill an app node under load); its ports stay reserved.
+
+        ``kill=True`` is SIGKILL at once (a crash), not a graceful SIGTERM."""
         with self._locked():
             state = self._require_state()
             self._require_service(state, name)
-            self._stop(state, name)
+            self._stop(state, name, kill=kill)
             state.save()
 
     def start_service(self, name: str, timeout: float = 120.0) -> ServiceState:
@@ -203,12 +205,13 @@ class Supervisor:
 
     # ---- stopping --------------------------------------------------------------------------
 
-    def _stop(self, state: RunState, name: str) -> None:
+    def _stop(self, state: RunState, name: str, kill: bool = False) -> None:
         service_state = state.services.get(name)
         if service_state is None or service_state.pid <= 0:
             return
-        self._report(name, "stopping", f"pid {service_state.pid}")
-        stop_process_group(service_state.pid, service_state.create_time)
+        how = " (SIGKILL)" if kill else ""
+        self._report(name, "stopping", f"pid {service_state.pid}{how}")
+        stop_process_group(service_state.pid, service_state.create_time, kill=kill)
         service_state.pid, service_state.create_time = 0, 0.0  # stopped: nothing to signal
         self._report(name, "stopped", "")
 
