@@ -329,11 +329,11 @@ def _app_settings(state: Any) -> Any:
 def _wait_ready(base_url: str, timeout: float) -> None:
     client = HttpClient(base_url)
     deadline = time.monotonic() + timeout
-    last: object = None
+    last: HttpResponse | OSError | None = None
     while time.monotonic() < deadline:
         try:
             last = client.get("/readyz", cookies=False)
-            if last.status == 200:  # type: ignore[attr-defined]
+            if last.status == 200:
                 return
         except OSError as exc:
             last = exc

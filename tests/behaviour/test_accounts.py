@@ -20,11 +20,13 @@ def _email(tag: str = "") -> str:
     return f"a{tag}{uuid.uuid4().hex[:12]}@example.com"
 
 
-def _register(client: HttpClient, email: str, name: str = "Ada", password: str = PASSWORD):
+def _register(
+    client: HttpClient, email: str, name: str = "Ada", password: str = PASSWORD
+) -> HttpResponse:
     return client.post("/api/users", json_body={"email": email, "password": password, "name": name})
 
 
-def _session_cookie(response) -> str:
+def _session_cookie(response: HttpResponse) -> str:
     cookies = [c for c in response.set_cookies() if c.startswith("shop_session=")]
     assert len(cookies) == 1, response.set_cookies()
     return cookies[0]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.behaviour import expect
-from tests.stage_fixture import Deployment, HttpClient
+from tests.stage_fixture import Deployment, HttpClient, HttpResponse
 
 # Every JSON-body operation, as (method, path template, a valid body).
 JSON_OPERATIONS = [
@@ -23,7 +23,7 @@ def logged_in(shop: Deployment) -> tuple[HttpClient, int]:
     return client, shop.take_products(1)[0]["id"]
 
 
-def _send(logged_in: tuple[HttpClient, int], method: str, path: str, **kwargs: Any):
+def _send(logged_in: tuple[HttpClient, int], method: str, path: str, **kwargs: Any) -> HttpResponse:
     client, pid = logged_in
     return client.request(method, path.format(pid=pid), **kwargs)
 

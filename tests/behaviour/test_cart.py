@@ -22,7 +22,7 @@ def picky_buyer(shop: Deployment) -> tuple[HttpClient, dict[str, Any]]:
     return client, shop.take_products(1)[0]
 
 
-def _put(client: HttpClient, product_id: int, qty: Any):
+def _put(client: HttpClient, product_id: int, qty: Any) -> HttpResponse:
     return client.put(f"/api/cart/items/{product_id}", json_body={"qty": qty})
 
 

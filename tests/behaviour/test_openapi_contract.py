@@ -69,6 +69,7 @@ def check_response(
         assert response.body == b"", f"{method} {path} {status} should have no body"
         return
     assert response.content_type in content, response
+    pointer: tuple[str, ...]
     if "$ref" in spec:
         name = spec["$ref"].rsplit("/", 1)[-1]
         pointer = ("components", "responses", name, "content", response.content_type, "schema")
@@ -263,6 +264,7 @@ def test_documented_request_schemas_refuse_what_the_server_refuses(
     body = ("content", "application/json", "schema")
     put = _validator(document, "paths", "/api/cart/items/{product_id}", "put", "requestBody", *body)
     assert put.is_valid({"qty": 0}) and put.is_valid({"qty": 99})
+    wrong: Any
     for wrong in ({"qty": True}, {"qty": 1.5}, {"qty": "1"}, {"qty": 100}, {"qty": -1}, {},
                   {"qty": 1, "x": 1}, [1]):  # fmt: skip
         assert not put.is_valid(wrong), wrong
