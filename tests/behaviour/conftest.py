@@ -6,6 +6,7 @@ Run: ``pytest tests/behaviour -p tests.stage_options [--stage stageNN_x | --base
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,13 @@ __all__ = ["stage_deployment"]
 
 def pytest_configure(config: pytest.Config) -> None:
     register_markers(config)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:  # every item of the session is passed: mark only ours
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.servers)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -39,7 +39,17 @@ def pytest_configure(config: pytest.Config) -> None:
     register_markers(config)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:  # every item of the session is passed: mark only ours
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.servers)
+            item.add_marker(pytest.mark.browser)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if not CHROMIUM.exists():  # before any fixture: no stage is started for nothing
+        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium)")
     skip_unless_applicable(item)
 
 
@@ -55,8 +65,6 @@ def pytest_runtest_makereport(
 
 @pytest.fixture(scope="session")
 def chromium() -> Generator[Any, None, None]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
