@@ -1,0 +1,59 @@
+"""Stage 04 composition root: stage03's shop, with sessions in Redis so any node serves anyone.
+
+nginx spreads requests over N identical app nodes (compose.yaml); a node keeps nothing a user
+needs between requests, so the only wiring change is the session store.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from common.adapters.cache import cache_catalog
+from common.adapters.local_files import LocalFileStore
+from common.adapters.redis_sessions import RedisSessionStore
+from common.adapters.sql.catalog import SqlCatalogReader, SqlCatalogWriter
+from common.adapters.sql.engine import SqlHealth, make_engine
+from common.adapters.sql.schema import create_schema
+from common.adapters.sql.uow import SqlUnitOfWork
+from common.config import ConfigError, Settings
+from common.shop import Shop, assemble_shop
+from common.web import create_web_app
+
+
+def build_shop(settings: Settings) -> Shop:
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    create_schema(engine)
+    settings.image_dir.mkdir(parents=True, exist_ok=True)
+    files = LocalFileStore(settings.image_dir)
+    cached = cache_catalog(
+        settings,
+        reader=SqlCatalogReader(engine),
+        writer=SqlCatalogWriter(engine),
+        uow=lambda: SqlUnitOfWork(engine),
+    )
+    sessions = RedisSessionStore.from_url(_session_redis_url(settings))
+    return assemble_shop(
+        settings,
+        uow=cached.uow,
+        catalog=cached.reader,
+        catalog_writer=cached.writer,
+        files=files,
+        sessions=sessions,
+        health={
+            "database": SqlHealth(engine),
+            "files": files,
+            "cache": cached.health,
+            "sessions": sessions,
+        },
+    )
+
+
+def _session_redis_url(settings: Settings) -> str:
+    url = settings.extra.get("SHOP_SESSION_REDIS_URL") or settings.redis_url
+    if not url:
+        raise ConfigError("SHOP_SESSION_REDIS_URL is not set: e.g. redis://sessions:6379/0")
+    return url
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    return create_web_app(build_shop(settings or Settings.from_env()))
