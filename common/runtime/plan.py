@@ -60,6 +60,13 @@ def plan_stage(
     ports = _allocate_ports(stage, launchers, recorded_ports or {})
     contexts: dict[str, LaunchContext] = {}
     for name, service in stage.services.items():
+        published = {
+            spec.published: ports[other.name][spec.container]
+            for other in stage.services.values()
+            if other.name != name
+            for spec in other.ports
+            if spec.published is not None
+        }
         config_dir = stage_run_dir / "config" / name
         mounts = {
             m.target: _host_path(m, stage, stage_run_dir, config_dir) for m in service.volumes
@@ -71,7 +78,7 @@ def plan_stage(
             data_dir=stage_run_dir / "data" / name,
             config_dir=config_dir,
             ports=ports[name],
-            rewriter=Rewriter(ports, name, {t: str(p) for t, p in mounts.items()}),
+            rewriter=Rewriter(ports, name, {t: str(p) for t, p in mounts.items()}, published),
             mounts=mounts,
         )
     return StagePlan(stage, stage_run_dir, ports, launchers, contexts)
@@ -79,8 +86,7 @@ def plan_stage(
 
 def _service_texts(service: Service, stage_dir: Path) -> list[str]:
     """Every piece of text in which a service may name an address."""
-    texts = [*(service.command or []), *(service.entrypoint or []),
-             *service.environment.values()]
+    texts = [*(service.command or []), *(service.entrypoint or []), *service.environment.values()]
     if service.healthcheck:
         texts += service.healthcheck.test
     for mount in service.volumes:
@@ -97,10 +103,19 @@ def _container_ports(stage: Stage, launchers: dict[str, Launcher]) -> dict[str, 
         for name, s in stage.services.items()
     }
     for name, service in stage.services.items():
+        # `localhost:9000` where another service publishes 9000 names that service's port
+        # as a browser on the Docker host sees it, not a port this service listens on.
+        elsewhere = {
+            p.published
+            for other in stage.services.values()
+            if other.name != name
+            for p in other.ports
+            if p.published is not None
+        } - found[name]
         for text in _service_texts(service, stage.dir):
             for target, port in find_service_references(text, stage.services):
                 found[target].add(port)
-            found[name].update(find_listen_ports(text))
+            found[name].update(set(find_listen_ports(text)) - elsewhere)
     return {name: sorted(ports) for name, ports in found.items()}
 
 

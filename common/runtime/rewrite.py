@@ -6,6 +6,8 @@ pass so a rewritten address is never rewritten again:
 
 * `<service>:<container port>`                    -> `127.0.0.1:<allocated port>`
 * own listen address `0.0.0.0|127.0.0.1|localhost|[::]:<own port>` -> `127.0.0.1:<allocated>`
+* `localhost|127.0.0.1:<port another service publishes>` -> `127.0.0.1:<its allocated port>`
+  (a URL for browsers on the Docker host, e.g. MinIO's public URL `http://localhost:9000`)
 * a path equal to or under a mount target          -> the host path of that mount
 """
 
@@ -44,6 +46,7 @@ class Rewriter:
     addresses: Mapping[str, Mapping[int, int]]  # service -> container port -> host port
     own_service: str
     path_map: Mapping[str, str] = field(default_factory=dict)  # mount target -> host path
+    published: Mapping[int, int] = field(default_factory=dict)  # published port -> allocated
 
     def __post_init__(self) -> None:
         alternatives: list[str] = []
@@ -56,9 +59,9 @@ class Rewriter:
                 + r"):(?P<svc_port>\d+)"
                 + _PORT_END
             )
-        if self.addresses.get(self.own_service):
+        if self.addresses.get(self.own_service) or self.published:
             alternatives.append(
-                r"(?<![\w.])" + _LISTEN_HOSTS + r":(?P<own_port>\d+)" + _PORT_END
+                r"(?<![\w.])(?P<host>" + _LISTEN_HOSTS + r"):(?P<own_port>\d+)" + _PORT_END
             )
         targets = sorted((t for t in self.path_map if t != "/"), key=len, reverse=True)
         if targets:
@@ -84,7 +87,10 @@ class Rewriter:
             host_port = self.addresses[groups["svc"]].get(int(groups["svc_port"]))
             return f"127.0.0.1:{host_port}" if host_port else match.group(0)
         if groups.get("own_port"):
-            host_port = self.addresses[self.own_service].get(int(groups["own_port"]))
+            port = int(groups["own_port"])
+            host_port = self.addresses.get(self.own_service, {}).get(port)
+            if host_port is None and groups["host"] in ("localhost", "127.0.0.1"):
+                host_port = self.published.get(port)
             return f"127.0.0.1:{host_port}" if host_port else match.group(0)
         if groups.get("path"):
             return self.path_map[groups["path"]]

@@ -155,3 +155,36 @@ def test_cpu_lists_parse() -> None:
     assert parse_cpu_list("0-2,5") == [0, 1, 2, 5]
     with pytest.raises(ValueError, match="not understood"):
         parse_cpu_list("zero")
+
+
+def test_localhost_urls_of_another_services_published_port_follow_its_allocation() -> None:
+    # A browser on the Docker host reaches MinIO at localhost:9000; natively 9000 may be taken
+    # and MinIO's S3 port allocated elsewhere: the URL handed to browsers must follow it.
+    r = Rewriter(
+        {"app": {8000: 18000}, "minio": {9000: 19000}}, "app", published={9000: 19000}
+    )
+    assert r.text("http://localhost:9000") == "http://127.0.0.1:19000"
+    assert r.text("http://127.0.0.1:9000/b/k.png") == "http://127.0.0.1:19000/b/k.png"
+    assert r.text("http://localhost:8000/readyz") == "http://127.0.0.1:18000/readyz"  # own
+    assert r.text("0.0.0.0:9000") == "0.0.0.0:9000"  # a listen address, not a browser URL
+    assert r.text("localhost:9001") == "localhost:9001"  # published by nobody
+
+
+def test_a_public_url_of_another_service_is_not_taken_for_an_own_listen_port(
+    write_stage: StageWriter, tmp_path: Path
+) -> None:
+    stage = write_stage(
+        """
+        services:
+          store: {image: "redis:7", ports: ["9000:6379"]}
+          app:
+            build: {context: .}
+            command: ["gunicorn", "--bind", "0.0.0.0:8000", "app"]
+            ports: ["8000:8000"]
+            environment: {PUBLIC_URL: "http://localhost:9000"}
+        """
+    )
+    plan = plan_stage(stage, tmp_path / "run")
+    assert set(plan.ports["app"]) == {8000}
+    app_env = plan.contexts["app"].env
+    assert app_env["PUBLIC_URL"] == f"http://127.0.0.1:{plan.ports['store'][6379]}"
