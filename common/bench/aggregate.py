@@ -66,7 +66,17 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
             for name in dbs
         },
         "bottleneck": worst,
+        # Noise: the largest share of the stage's / generator's CPUs other processes took.
+        "foreign_share_stage_max": _max(
+            r.get("interference", {}).get("foreign_share_stage_cpus") for r in valid),
+        "foreign_share_generator_max": _max(
+            r.get("interference", {}).get("foreign_share_generator_cpus") for r in valid),
     }
+
+
+def _max(values: Iterable[float | None]) -> float | None:
+    data = [v for v in values if v is not None]
+    return max(data) if data else None
 
 
 def _sum_outcomes(runs: list[dict[str, Any]]) -> dict[str, int]:

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from common.bench import aggregate, dbstats, results
-from common.bench.cpu import delta, tree_cpu_seconds
+from common.bench.cpu import cpus_busy_seconds, delta, foreign_share, tree_cpu_seconds
 from common.bench.loadgen import LoadSpec, run_load
 from common.bench.machine import describe_commit, describe_machine
 from common.bench.runs import ServiceSample, summarize_run
@@ -31,6 +31,7 @@ from common.bench.stage import (
 )
 from common.bench.workloads import WORKLOADS
 from common.bench.workloads.config import WorkloadConfig
+from common.runtime.cpus import parse_cpu_list
 from common.runtime.paths import repo_root, run_base_dir
 from common.seed import SeedSize
 
@@ -168,9 +169,13 @@ def _one_run(
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
 
+    stage_cpus = running.state.allowed_cpus if running else []
+    generator_cpus = parse_cpu_list(options.generator_cpus) if options.generator_cpus else []
+
     def sample(into: dict[str, Any]) -> None:
         # Called the moment the driver announces a window boundary.
         into["cpu"] = _service_cpu(running)
+        into["busy"] = (cpus_busy_seconds(stage_cpus), cpus_busy_seconds(generator_cpus))
         into["db"] = {e.service: dbstats.read_counters(e) for e in endpoints}
 
     log = run_base_dir() / "bench-logs" / f"{options.stage}-{options.workload}-{index}.log"
@@ -190,8 +195,29 @@ def _one_run(
     run = summarize_run(index, load.stats, load.window_seconds, load.generator_cpu_seconds,
                         services, db, cores)
     run["started_at"] = started
+    run["interference"] = _interference(run, before, after, stage_cpus, generator_cpus)
     run["generator"]["log"] = str(log)
     return run
+
+
+def _interference(
+    run: dict[str, Any], before: dict[str, Any], after: dict[str, Any],
+    stage_cpus: list[int], generator_cpus: list[int],
+) -> dict[str, Any]:
+    """How much of the stage's and the generator's CPUs other processes took in the window."""
+    if "busy" not in before or "busy" not in after:
+        return {}
+    window = run["window_seconds"]
+    own_stage = sum(s["cpu_seconds"] or 0.0 for s in run["services"].values())
+    own_generator = run["generator"]["cpu_seconds"] or 0.0
+    return {
+        "stage_cpus": stage_cpus,
+        "generator_cpus": generator_cpus,
+        "foreign_share_stage_cpus": foreign_share(
+            before["busy"][0], after["busy"][0], own_stage, window, len(stage_cpus)),
+        "foreign_share_generator_cpus": foreign_share(
+            before["busy"][1], after["busy"][1], own_generator, window, len(generator_cpus)),
+    }
 
 
 def _service_cpu(running: RunningStage | None) -> dict[str, float | None]:
@@ -259,11 +285,13 @@ def _print_run(console: Console, run: dict[str, Any]) -> None:
     flag = "[red]SATURATED generator: run invalid[/]" if gen["saturated"] else "ok"
     demands = ", ".join(f"{n} {s['demand_ms']:.2f}" for n, s in run["services"].items()
                         if s["demand_ms"] is not None)
+    noise = run.get("interference", {}).get("foreign_share_stage_cpus")
+    noise_text = f"; other processes took {100 * noise:.0f}% of the stage CPUs" if noise else ""
     console.print(
         f"run {run['run']}: {run['throughput_rps']:.1f} req/s, p50/p95/p99 "
         f"{run['p50_ms']:.0f}/{run['p95_ms']:.0f}/{run['p99_ms']:.0f} ms, "
         f"{run['failures']} failures, generator {100 * (share or 0):.0f}% of a core ({flag})"
-        + (f"; CPU ms/request: {demands}" if demands else ""),
+        + (f"; CPU ms/request: {demands}" if demands else "") + noise_text,
         highlight=False,
     )
 

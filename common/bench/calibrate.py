@@ -16,11 +16,12 @@ from typing import Any
 from rich.console import Console
 
 from common.bench import results
-from common.bench.cpu import delta, tree_cpu_seconds
+from common.bench.cpu import cpus_busy_seconds, delta, foreign_share, tree_cpu_seconds
 from common.bench.loadgen import LoadSpec, run_load
 from common.bench.machine import describe_commit, describe_machine
 from common.bench.runs import generator_share
 from common.bench.stage import bring_up
+from common.runtime.cpus import parse_cpu_list
 from common.runtime.paths import repo_root, run_base_dir
 
 CALIBRATION_STAGE = Path(__file__).parent / "calibration"
@@ -58,7 +59,8 @@ def run_calibration(options: CalibrationOptions, console: Console) -> Path:
                 generator_cpus=options.generator_cpus or None, env={},
             )
             log = run_base_dir() / "bench-logs" / f"calibration-{index}.log"
-            cpu = _CpuMarks(nginx.pid)
+            gen_cpus = parse_cpu_list(options.generator_cpus) if options.generator_cpus else []
+            cpu = _CpuMarks(nginx.pid, gen_cpus)
             load = run_load(spec, log, cpu.mark_start, cpu.mark_end)
             total = load.stats["total"]
             share = generator_share(load.generator_cpu_seconds, load.window_seconds)
@@ -71,11 +73,16 @@ def run_calibration(options: CalibrationOptions, console: Console) -> Path:
                 "p50_ms": total["p50_ms"], "p95_ms": total["p95_ms"], "p99_ms": total["p99_ms"],
                 "generator_share_of_one_core": share,
                 "nginx_cpu_seconds": delta(cpu.start, cpu.end),
+                # Other processes on the generator's CPU lower the ceiling: recorded.
+                "foreign_share_generator_cpus": foreign_share(
+                    cpu.busy[0], cpu.busy[1], load.generator_cpu_seconds or 0.0,
+                    load.window_seconds, len(gen_cpus)),
             }
             runs.append(run)
             console.print(
                 f"calibration run {index}: {run['throughput_rps']:.0f} req/s, generator "
-                f"{100 * (share or 0):.0f}% of a core, {run['failures']} failures",
+                f"{100 * (share or 0):.0f}% of a core, {run['failures']} failures, other "
+                f"processes on its CPU {100 * (run['foreign_share_generator_cpus'] or 0):.0f}%",
                 highlight=False)
     finally:
         if running.started_here:
@@ -102,16 +109,22 @@ def run_calibration(options: CalibrationOptions, console: Console) -> Path:
 
 
 class _CpuMarks:
-    def __init__(self, pid: int) -> None:
+    """nginx's CPU and the generator CPUs' total busy time at the window's boundaries."""
+
+    def __init__(self, pid: int, generator_cpus: list[int]) -> None:
         self.pid = pid
+        self.cpus = generator_cpus
         self.start: float | None = None
         self.end: float | None = None
+        self.busy = [0.0, 0.0]
 
     def mark_start(self) -> None:
         self.start = tree_cpu_seconds(self.pid)
+        self.busy[0] = cpus_busy_seconds(self.cpus)
 
     def mark_end(self) -> None:
         self.end = tree_cpu_seconds(self.pid)
+        self.busy[1] = cpus_busy_seconds(self.cpus)
 
 
 def wait_ready_static(url: str) -> None:

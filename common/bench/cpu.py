@@ -34,3 +34,26 @@ def delta(before: float | None, after: float | None) -> float | None:
     if before is None or after is None:
         return None
     return max(after - before, 0.0)
+
+
+def cpus_busy_seconds(cpus: list[int]) -> float:
+    """Busy CPU seconds so far on the given CPUs, by anyone (guest time is inside user)."""
+    per_cpu = psutil.cpu_times(percpu=True)
+    total = 0.0
+    for cpu in cpus:
+        if cpu < len(per_cpu):
+            t = per_cpu[cpu]
+            total += t.user + t.nice + t.system + t.irq + t.softirq + getattr(t, "steal", 0.0)
+    return total
+
+
+def foreign_share(
+    busy_before: float, busy_after: float, own_seconds: float, window: float, cpus: int
+) -> float | None:
+    """Share of the CPUs' capacity used by *other* processes (or the hypervisor) in the window.
+
+    On a shared machine this is the noise: cycles the stage (or the generator) could not use.
+    """
+    if window <= 0 or cpus <= 0:
+        return None
+    return max(busy_after - busy_before - own_seconds, 0.0) / (window * cpus)

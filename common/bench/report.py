@@ -18,6 +18,10 @@ def _fmt(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
 def gain(stage: dict[str, Any], base: dict[str, Any]) -> str:
     """Median ratio against the baseline, with the range the runs' min/max allow."""
     s, b = stage["summary"]["throughput_rps"], base["summary"]["throughput_rps"]
@@ -47,8 +51,9 @@ def workload_table(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
         "| stage | req/s median (min-max, spread) | p50 / p95 / p99 ms | failures | "
         "out of stock | CPU ms/request by tier | DB queries/request | bottleneck | "
-        "generator (max of a core) | gain vs stage01 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "generator (max of a core) | other processes on stage / generator CPUs (max) | "
+        "gain vs stage01 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in sorted(rows, key=lambda r: r["stage"]):
         s = r["summary"]
@@ -65,6 +70,8 @@ def workload_table(rows: list[dict[str, Any]]) -> list[str]:
             f"{_fmt(s['p99_ms'])} | {s['failures']} of {s['requests']:,} | "
             f"{s['business_outcomes'].get('out_of_stock', 0)} | {tiers_cell(s)} | {queries} | "
             f"{bottleneck_cell(s)} | {_fmt(100 * share if share is not None else None)}% | "
+            f"{_pct(s.get('foreign_share_stage_max'))} / "
+            f"{_pct(s.get('foreign_share_generator_max'))} | "
             f"{gain(r, base) if base else '-'} |"
         )
     lines.append("")
@@ -136,6 +143,9 @@ def render_markdown(results: list[dict[str, Any]], charts: dict[str, list[str]])
         "window / requests). Tiers that share a declared CPU set are one server; the server "
         "with the lowest cores / ΣD bound is the bottleneck, and the bound is the throughput "
         "at which it saturates. U = measured throughput x ΣD / cores.",
+        "- other processes on stage / generator CPUs: the share of those CPUs' time used by "
+        "processes that are not the stage (or not the generator) during the window: the noise "
+        "of a shared machine. Throughput suffers from it; CPU ms/request much less.",
         "- out of stock: answers 409 out_of_stock, an expected outcome, not a failure.",
         "- gain vs stage01: ratio of medians, in brackets the range the runs allow "
         "(min/max to max/min).",
