@@ -11,10 +11,16 @@ from common.runtime.errors import ComposeError
 from common.runtime.launchers.base import LaunchContext, Launcher, LaunchSpec
 from common.runtime.launchers.generic import GenericLauncher
 from common.runtime.launchers.mariadb import MariaDBLauncher
+from common.runtime.launchers.minio import MinioLauncher
 from common.runtime.launchers.nginx import NginxLauncher
 from common.runtime.launchers.redis import RedisLauncher
 
-LAUNCHERS: tuple[type[Launcher], ...] = (MariaDBLauncher, RedisLauncher, NginxLauncher)
+LAUNCHERS: tuple[type[Launcher], ...] = (
+    MariaDBLauncher,
+    RedisLauncher,
+    NginxLauncher,
+    MinioLauncher,
+)
 
 __all__ = ["LAUNCHERS", "LaunchContext", "LaunchSpec", "Launcher", "launcher_for"]
 
