@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from common.adapters.s3_files import S3FileStore
 from common.adapters.sql.engine import make_engine
 from common.adapters.sql.schema import create_schema, metadata
 from common.runtime.compose import load_stage
@@ -52,3 +53,25 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     create_schema(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def minio_endpoint(servers: RunState) -> tuple[str, str, str]:
+    """(endpoint URL, access key, secret key) of the test MinIO server."""
+    minio = servers.services["minio"]
+    return (
+        f"http://127.0.0.1:{minio.ports[9000]}",
+        minio.env["MINIO_ROOT_USER"],
+        minio.env["MINIO_ROOT_PASSWORD"],
+    )
+
+
+@pytest.fixture
+def s3_store_factory(minio_endpoint: tuple[str, str, str]) -> Callable[[str], S3FileStore]:
+    """S3FileStores on the test MinIO, one bucket name each (created by the test)."""
+    endpoint, access_key, secret_key = minio_endpoint
+
+    def make(bucket: str) -> S3FileStore:
+        return S3FileStore(endpoint, access_key=access_key, secret_key=secret_key, bucket=bucket)
+
+    return make
