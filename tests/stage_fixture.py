@@ -307,8 +307,15 @@ class Deployment:
             pytest.skip("setting stock needs the stage's composition root (not with --base-url)")
         with self._lock:
             self._used_products.add(product_id)
+        written = time.monotonic()
         updated = self.shop.catalog_writer.update_product(product_id, stock=stock)
         assert updated is not None and updated.stock == stock
+        # Caching stages show an admin's change within their documented staleness bound.
+        bound = float(self.manifest.get("catalog_staleness_seconds", {}).get(self.stage, 0))
+        if bound:
+            time.sleep(max(0.0, written + bound + 0.2 - time.monotonic()))
+        shown = self.client().product(product_id)["stock"]
+        assert shown == stock, f"stock of {product_id} shows {shown}, not {stock}, after {bound}s"
 
     def applies(self, check: str) -> tuple[bool, str]:
         return check_applies(self.manifest, self.stage, check)
