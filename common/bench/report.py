@@ -74,6 +74,19 @@ def workload_table(rows: list[dict[str, Any]]) -> list[str]:
             f"{_pct(s.get('foreign_share_generator_max'))} | "
             f"{gain(r, base) if base else '-'} |"
         )
+    lines += ["", "Every run (invalid ones included, marked):", "",
+              "| stage | run | req/s | p50 / p95 / p99 ms | failures | generator (of a core) | "
+              "other processes on stage CPUs | bound req/s | valid |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(rows, key=lambda r: r["stage"]):
+        for run in r["runs"]:
+            noise = run.get("interference", {}).get("foreign_share_stage_cpus")
+            bound = (run.get("bottleneck") or {}).get("bound_rps")
+            lines.append(
+                f"| {r['stage']} | {run['run']} | {run['throughput_rps']:.1f} | "
+                f"{run['p50_ms']:.0f} / {run['p95_ms']:.0f} / {run['p99_ms']:.0f} | "
+                f"{run['failures']} | {_pct(run['generator'].get('share_of_one_core'))} | "
+                f"{_pct(noise)} | {_fmt(bound)} | {'yes' if run.get('valid') else 'NO'} |")
     lines.append("")
     lines.append("Reproduce (one line per row, run on the machine described above):")
     lines.append("")
@@ -101,10 +114,15 @@ def calibration_lines(calibration: dict[str, Any] | None) -> list[str]:
         return ["No calibration yet: run `shop bench calibrate`; until then the ceiling of the "
                 "load generator on this machine is unknown."]
     spread = calibration["ceiling_spread"]
+    shares = [r.get("foreign_share_generator_cpus") for r in calibration.get("runs", [])]
+    known = [x for x in shares if x is not None]
+    noise = (f" During calibration other processes took up to {100 * max(known):.0f}% of the "
+             "generator's CPU, so the ceiling of a quiet machine is higher." if known and
+             max(known) > 0.1 else "")
     return [
         f"**Measurement ceiling: {_fmt(calibration['ceiling_rps'])} req/s** (runs "
         f"{_fmt(spread['min'])}-{_fmt(spread['max'])}): one Locust core against nginx serving "
-        "a 2 KB file. A stage figure near it measures the generator, not the shop.",
+        "a 2 KB file. A stage figure near it measures the generator, not the shop." + noise,
         "",
         f"Reproduce: `{calibration['command']}` — commit `{calibration['code']['commit'][:10]}`, "
         f"{calibration['created_at']}.",
