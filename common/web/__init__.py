@@ -13,7 +13,7 @@ from common.web.errors import register_error_handlers
 from common.web.health import health
 from common.web.images import images
 from common.web.pages import pages
-from common.web.sessions import StoreSessionInterface
+from common.web.sessions import StoreSessionInterface, raise_if_session_unavailable
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -49,6 +49,7 @@ def create_web_app(shop: Shop) -> Flask:
     app.extensions[SHOP_KEY] = shop
     app.url_map.converters["id"] = IdConverter
     app.session_interface = StoreSessionInterface(shop.sessions, shop.settings.session_ttl_seconds)
+    app.before_request(raise_if_session_unavailable)
 
     csrf = CSRFProtect(app)
     # The JSON API is protected by requiring application/json (a cross-site form cannot

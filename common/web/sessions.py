@@ -11,10 +11,12 @@ import secrets
 import time
 from typing import Any
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, request
+from flask import session as current_session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
+from common.domain.errors import Unavailable
 from common.ports import SessionStore
 
 _REFRESH_AFTER_S = 60
@@ -31,6 +33,7 @@ class StoredSession(CallbackDict[str, Any], SessionMixin):
         self.new = sid is None
         self.modified = False
         self.previous_sid: str | None = None
+        self.unavailable: Unavailable | None = None  # the store failed to load it
 
     def rotate(self) -> None:
         """Give the session a new id (on login), so a planted id is worth nothing."""
@@ -48,13 +51,22 @@ class StoreSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> StoredSession:
         sid = request.cookies.get(self.get_cookie_name(app))
         if sid and len(sid) <= 64:
-            data = self._store.load(sid)
+            try:
+                data = self._store.load(sid)
+            except Unavailable as exc:
+                # Raised here, before Flask dispatches the request, it would be a 500 that no
+                # error handler sees: kept for raise_if_session_unavailable() instead.
+                broken = StoredSession(sid=sid)
+                broken.unavailable = exc
+                return broken
             if data is not None:
                 return StoredSession(data, sid)
         return StoredSession()
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, StoredSession)
+        if session.unavailable is not None:  # never overwrite or delete what was not read
+            return
         name = self.get_cookie_name(app)
         domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
         if session.previous_sid:
@@ -82,3 +94,11 @@ class StoreSessionInterface(SessionInterface):
             path=path,
         )
         response.vary.add("Cookie")
+
+
+def raise_if_session_unavailable() -> None:
+    """Before each request: a session the store could not load is that store's 503, like
+    any dependency failure; /healthz, /readyz and static files answer without a session."""
+    error = getattr(current_session, "unavailable", None)
+    if error is not None and request.blueprint != "health" and request.endpoint != "static":
+        raise error
