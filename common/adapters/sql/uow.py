@@ -214,7 +214,13 @@ class SqlUnitOfWork:
             if exc is None:
                 raise Unavailable("the database connection was lost") from rollback_error
         finally:
-            self._conn.close()
+            try:
+                self._conn.close()  # rolls back again if the rollback above failed
+            except DBAPIError as close_error:
+                # A lost connection fails here too: never let it replace the error in flight
+                # (the client's 503) with a raw driver error (a 500).
+                if exc is None:
+                    raise Unavailable("the database connection was lost") from close_error
 
     def commit(self) -> None:
         with translated_errors():
