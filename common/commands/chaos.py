@@ -1,0 +1,401 @@
+"""`shop chaos`: break a running stage on purpose, for instructors' demos, and watch it cope.
+
+    shop chaos kill-node STAGE [NODE]     SIGKILL one app node (a crash), e.g. mid-benchmark
+    shop chaos revive-node STAGE [NODE]   start it again and wait until it is healthy
+    shop chaos status STAGE               nodes, and what the load balancer saw since the kill
+    shop chaos watch STAGE                requests per second per node, live
+
+App nodes are the services the load balancer (an nginx service) depends on. What happened to
+requests is read from nginx's access log, whose ``balanced`` format (stage04's nginx.conf)
+records the node(s) each request went to and their statuses: a request retried after a node
+died shows as ``upstream_status=502, 200`` behind a 200 to the client.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from common.runtime.compose import load_stage
+from common.runtime.errors import RuntimeFailure
+from common.runtime.state import RunState, ServiceState
+from common.runtime.supervisor import Supervisor
+
+EVENTS_FILE = "chaos.jsonl"
+ACCESS_LOG = "access.log"
+_LINE = re.compile(
+    r'\[(?P<time>[^\]]+)\] "(?P<request>[^"]*)" (?P<status>\d{3}) \S+'
+    r"(?: upstream=(?P<upstream>.*?) upstream_status=(?P<upstream_status>.*?) rt=)?"
+)
+
+
+# ---- the stage's nodes -------------------------------------------------------------------
+
+
+@dataclass
+class Cluster:
+    supervisor: Supervisor
+    state: RunState
+    balancer: str | None
+    nodes: list[str]
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.state.run_dir)
+
+    def node(self, name: str) -> ServiceState:
+        return self.state.services[name]
+
+    def alive(self) -> list[str]:
+        return [n for n in self.nodes if self.node(n).is_alive()]
+
+    def dead(self) -> list[str]:
+        return [n for n in self.nodes if not self.node(n).is_alive()]
+
+    def access_log(self) -> Path | None:
+        if self.balancer is None:
+            return None
+        return self.run_dir / "data" / self.balancer / ACCESS_LOG
+
+    def node_by_address(self) -> dict[str, str]:
+        """`127.0.0.1:<port>` -> node name, for reading upstream addresses in the log."""
+        return {
+            f"127.0.0.1:{port}": name
+            for name in self.nodes
+            for port in self.node(name).ports.values()
+        }
+
+
+def open_cluster(stage: str) -> Cluster:
+    try:
+        supervisor = Supervisor(load_stage(stage))
+    except RuntimeFailure as exc:
+        raise click.ClickException(str(exc)) from exc
+    state = supervisor.status()
+    if state is None:
+        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
+    balancer, nodes = find_nodes(supervisor, state)
+    if not nodes:
+        raise click.ClickException(
+            f"{state.stage} has no app nodes behind a load balancer (chaos needs a stage with "
+            "an nginx service in front of app services, e.g. stage04_cluster)"
+        )
+    return Cluster(supervisor, state, balancer, nodes)
+
+
+def find_nodes(supervisor: Supervisor, state: RunState) -> tuple[str | None, list[str]]:
+    """(load balancer, app nodes): the nginx service and the project's services it needs."""
+    services = supervisor.stage.services
+    for name, recorded in state.services.items():
+        if recorded.kind == "nginx" and name in services:
+            needed = [d.service for d in services[name].depends_on]
+            nodes = [
+                n for n in needed if n in state.services and state.services[n].kind == "generic"
+            ]
+            if nodes:
+                return name, nodes
+    return None, []
+
+
+def pick(cluster: Cluster, node: str | None, candidates: list[str], what: str) -> str:
+    if node is None:
+        if not candidates:
+            raise click.ClickException(f"no {what} node in {cluster.state.stage}")
+        return candidates[0]
+    if node not in cluster.nodes:
+        raise click.ClickException(
+            f"{node!r} is not an app node of {cluster.state.stage} "
+            f"(nodes: {', '.join(cluster.nodes)})"
+        )
+    return node
+
+
+# ---- events (when a node was killed / revived) -------------------------------------------
+
+
+def record_event(cluster: Cluster, action: str, node: str, **details: Any) -> float:
+    now = time.time()
+    with (cluster.run_dir / EVENTS_FILE).open("a") as events:
+        events.write(json.dumps({"time": now, "action": action, "node": node, **details}) + "\n")
+    return now
+
+
+def last_event(cluster: Cluster) -> dict[str, Any] | None:
+    path = cluster.run_dir / EVENTS_FILE
+    if not path.is_file():
+        return None
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    return dict(json.loads(lines[-1])) if lines else None
+
+
+# ---- the access log ----------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    time: float
+    method: str
+    status: int
+    upstreams: list[str]  # node addresses tried, in order ("-" for nginx-served files)
+    upstream_statuses: list[str]
+
+    @property
+    def retried(self) -> bool:
+        return len(self.upstreams) > 1
+
+
+def parse_line(line: str) -> Entry | None:
+    match = _LINE.search(line)
+    if match is None:
+        return None
+    try:
+        when = datetime.strptime(match["time"], "%d/%b/%Y:%H:%M:%S %z").timestamp()
+    except ValueError:
+        return None
+    upstreams = _split(match["upstream"])
+    statuses = _split(match["upstream_status"])
+    return Entry(when, match["request"].split(" ", 1)[0], int(match["status"]), upstreams, statuses)
+
+
+def _split(value: str | None) -> list[str]:
+    # Attempts are separated by ", " (and " : " across an internal redirect).
+    return [part.strip() for part in re.split(r"[,:] ", value or "") if part.strip()]
+
+
+def read_entries(path: Path, since: float) -> list[Entry]:
+    if not path.is_file():
+        return []
+    with path.open(errors="replace") as log:
+        entries = (parse_line(line) for line in log)
+        return [e for e in entries if e is not None and e.time >= int(since)]
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    failed: Counter[str] = field(default_factory=Counter)  # "GET 502" -> count
+    retried: int = 0
+    per_node: Counter[str] = field(default_factory=Counter)  # node that answered
+    failed_attempts: Counter[str] = field(default_factory=Counter)  # node -> attempts lost
+
+    @property
+    def failed_gets(self) -> int:
+        return sum(n for key, n in self.failed.items() if key.startswith(("GET ", "HEAD ")))
+
+
+def summarize(entries: Iterable[Entry], names: dict[str, str]) -> Summary:
+    summary = Summary()
+    for entry in entries:
+        summary.total += 1
+        if entry.status >= 500:
+            summary.failed[f"{entry.method} {entry.status}"] += 1
+        if entry.retried:
+            summary.retried += 1
+        if entry.upstreams and entry.upstreams[-1] != "-":
+            summary.per_node[names.get(entry.upstreams[-1], entry.upstreams[-1])] += 1
+        for address in entry.upstreams[:-1]:  # every attempt but the last one failed
+            summary.failed_attempts[names.get(address, address)] += 1
+    return summary
+
+
+def follow(path: Path) -> Iterator[list[Entry]]:
+    """Every second, the entries appended to the log since the last second."""
+    offset = path.stat().st_size if path.is_file() else 0
+    while True:
+        time.sleep(1.0)
+        if not path.is_file():
+            yield []
+            continue
+        size = path.stat().st_size
+        if size < offset:
+            offset = 0
+        with path.open(errors="replace") as log:
+            log.seek(offset)
+            chunk = log.read()
+            offset = log.tell()
+        yield [e for e in map(parse_line, chunk.splitlines()) if e is not None]
+
+
+# ---- the commands ------------------------------------------------------------------------
+
+
+@click.group()
+def chaos() -> None:
+    """Break a running stage on purpose and watch it cope (instructors' demos).
+
+    \b
+    A demo, in three terminals:
+      shop up stage04_cluster
+      shop bench stage04_cluster --runs 1 --duration 60     # 1: load
+      shop chaos watch stage04_cluster                      # 2: requests/s per node
+      shop chaos kill-node stage04_cluster app2             # 3: a crash mid-run
+      shop chaos status stage04_cluster                     #    failed requests since: 0?
+      shop chaos revive-node stage04_cluster app2
+    """
+
+
+@chaos.command("kill-node")
+@click.argument("stage")
+@click.argument("node", required=False)
+@click.option(
+    "--graceful",
+    is_flag=True,
+    help="SIGTERM (the node finishes what it is doing, as in a deploy) instead of "
+    "SIGKILL (a crash: requests in flight on the node are cut).",
+)
+@click.option(
+    "--force", is_flag=True, help="Allow killing the last live node (the shop goes down)."
+)
+def kill_node(stage: str, node: str | None, graceful: bool, force: bool) -> None:
+    """Kill one app node of a running STAGE, as a crash would (SIGKILL of all its processes).
+
+    NODE is a service name like app2 (default: the first live node). Use it while a
+    benchmark runs: nginx retries the GETs that were on the node on another node and
+    stops sending it traffic; `shop chaos status STAGE` then shows whether any request
+    failed. The node's ports stay reserved; `shop chaos revive-node` brings it back.
+    """
+    cluster = open_cluster(stage)
+    alive = cluster.alive()
+    name = pick(cluster, node, alive, "live")
+    if name not in alive:
+        raise click.ClickException(
+            f"{name} is already down (`shop chaos revive-node {stage} {name}`)"
+        )
+    if alive == [name] and not force:
+        raise click.ClickException(
+            f"{name} is the last live node: killing it takes the shop down "
+            "(--force to do it anyway)"
+        )
+    pid = cluster.node(name).pid
+    cluster.supervisor.stop_service(name, kill=not graceful)
+    how = "SIGTERM, graceful" if graceful else "SIGKILL"
+    when = record_event(cluster, "kill", name, pid=pid, graceful=graceful)
+    left = [n for n in alive if n != name]
+    click.echo(
+        f"{time.strftime('%H:%M:%S', time.localtime(when))} killed {name} (pid {pid}, {how}); "
+        f"{len(left)} of {len(cluster.nodes)} nodes left: {', '.join(left) or 'none'}"
+    )
+    click.echo(
+        "nginx retries the idempotent requests that were on it (GET, HEAD, PUT, DELETE) on "
+        "another node, and takes it out of rotation after its passive checks fail; a POST "
+        "that had reached it is not resent (the client retries with its Idempotency-Key)."
+    )
+    click.echo("Did any request fail?")
+    click.echo(f"  shop chaos status {stage}      (requests through nginx since this kill)")
+    click.echo("  or the running benchmark's result: its failure count")
+    click.echo(f"Bring it back: shop chaos revive-node {stage} {name}")
+
+
+@chaos.command("revive-node")
+@click.argument("stage")
+@click.argument("node", required=False)
+@click.option(
+    "--timeout",
+    default=120.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the node to be healthy.",
+)
+def revive_node(stage: str, node: str | None, timeout: float) -> None:
+    """Start a killed app node of STAGE again, on its old port, and wait until it is healthy.
+
+    NODE defaults to every node that is down. nginx sends it traffic again once its
+    fail_timeout has passed and a probe request succeeds.
+    """
+    cluster = open_cluster(stage)
+    names = [pick(cluster, node, cluster.dead(), "dead")] if node else cluster.dead()
+    if not names:
+        click.echo(f"every node of {cluster.state.stage} is up: {', '.join(cluster.nodes)}")
+        return
+    for name in names:
+        began = time.monotonic()
+        try:
+            started = cluster.supervisor.start_service(name, timeout=timeout)
+        except RuntimeFailure as exc:
+            raise click.ClickException(f"{name} did not come back: {exc}") from exc
+        record_event(cluster, "revive", name, pid=started.pid)
+        ports = ", ".join(f"127.0.0.1:{p}" for p in started.ports.values())
+        click.echo(
+            f"{time.strftime('%H:%M:%S')} {name} is back (pid {started.pid}, {ports}), healthy "
+            f"after {time.monotonic() - began:.1f}s"
+        )
+    click.echo(f"Watch it take traffic again: shop chaos watch {stage}")
+
+
+@chaos.command("status")
+@click.argument("stage")
+@click.option(
+    "--since",
+    type=float,
+    metavar="SECONDS",
+    help="Count the last SECONDS of the access log (default: since the last "
+    "kill-node or revive-node).",
+)
+def status(stage: str, since: float | None) -> None:
+    """Show STAGE's app nodes and, from nginx's access log, what clients saw: requests
+    answered per node, requests retried on another node, and failed requests (5xx)."""
+    cluster = open_cluster(stage)
+    for name in cluster.nodes:
+        service = cluster.node(name)
+        up = "up" if service.is_alive() else "DOWN"
+        ports = ", ".join(f"127.0.0.1:{p}" for p in service.ports.values())
+        click.echo(f"  {name:<8} {up:<5} pid {service.pid or '-':<8} {ports}")
+    event = last_event(cluster)
+    if since is not None:
+        start, what = time.time() - since, f"in the last {since:.0f}s"
+    elif event is not None:
+        clock = time.strftime("%H:%M:%S", time.localtime(event["time"]))
+        start, what = event["time"], f"since {event['action']} {event['node']} at {clock}"
+    else:
+        start, what = 0.0, "since the stage started"
+    log = cluster.access_log()
+    if log is None or not log.is_file():
+        click.echo("no access log of the load balancer yet")
+        return
+    summary = summarize(read_entries(log, start), cluster.node_by_address())
+    click.echo(f"Requests through {cluster.balancer} {what}: {summary.total}")
+    answered = ", ".join(f"{n} {summary.per_node[n]}" for n in cluster.nodes)
+    click.echo(f"  answered by      {answered}")
+    lost = ", ".join(f"{n} {c}" for n, c in sorted(summary.failed_attempts.items())) or "none"
+    click.echo(f"  retried          {summary.retried} (failed attempts: {lost})")
+    failed = ", ".join(f"{k}: {n}" for k, n in sorted(summary.failed.items())) or "none"
+    click.echo(f"  failed (5xx)     {sum(summary.failed.values())} ({failed})")
+    if summary.failed_gets == 0:
+        click.echo("  no GET failed")
+    click.echo(f"  (nginx's log: {log})")
+
+
+@chaos.command("watch")
+@click.argument("stage")
+def watch(stage: str) -> None:
+    """Print, every second, requests per second through STAGE's load balancer, per node,
+    with retries and failures (Ctrl-C stops). Capacity lost with a killed node shows here."""
+    cluster = open_cluster(stage)
+    log = cluster.access_log()
+    if log is None:
+        raise click.ClickException(f"{cluster.state.stage} has no load balancer log")
+    names = cluster.node_by_address()
+    click.echo(
+        f"{'time':<9} {'req/s':>6}  "
+        + "  ".join(f"{n:>6}" for n in cluster.nodes)
+        + f"  {'retried':>7}  {'failed':>6}"
+    )
+    try:
+        for entries in follow(log):
+            summary = summarize(entries, names)
+            per_node = "  ".join(f"{summary.per_node[n]:>6}" for n in cluster.nodes)
+            click.echo(
+                f"{time.strftime('%H:%M:%S'):<9} {summary.total:>6}  {per_node}  "
+                f"{summary.retried:>7}  {sum(summary.failed.values()):>6}"
+            )
+    except KeyboardInterrupt:
+        pass
