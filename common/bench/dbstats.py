@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pymysql  # type: ignore[import-untyped, unused-ignore]  # stubs may or may not be installed
+import pymysql
 
 COUNTERS = ("Questions", "Com_select", "Com_insert", "Com_update", "Com_delete")
 MARIADB_KINDS = ("mariadb", "mysql")

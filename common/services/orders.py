@@ -51,6 +51,10 @@ class OrderService:
             return self._settled(existing), True
         cart = self._carts.cart(user_id)
         if not cart.lines:
+            # A concurrent request with this key may have just placed it and emptied the cart.
+            placed = self._by_key(user_id, key)
+            if placed is not None:
+                return self._settled(placed), True
             raise EmptyCart("your cart is empty")
         try:
             order_id = self._reserve(NewOrder.from_cart(user_id, key, cart))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from common.domain.models import Cart, Order, Product, ProductPage, User
@@ -56,7 +57,10 @@ def order_json(order: Order) -> dict[str, Any]:
         "id": order.id,
         "status": order.status.value,
         "total_cents": order.total_cents,
-        "created_at": order.created_at.isoformat() if order.created_at else None,
+        # Stored as naive UTC; said with its offset so no client has to guess.
+        "created_at": order.created_at.replace(tzinfo=UTC).isoformat()
+        if order.created_at
+        else None,
         "items": [
             {
                 "product_id": line.product_id,

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import psutil
-import pymysql  # type: ignore[import-untyped]  # no types-PyMySQL in the dev pins
+import pymysql
 import pytest
 
 from common.runtime.compose import Stage

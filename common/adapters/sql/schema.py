@@ -20,9 +20,21 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 metadata = MetaData()
+
+
+def _exact(length: int) -> Any:
+    """A string compared byte for byte. MariaDB's default collation is case- and
+    accent-insensitive: it would make jose@x and josé@x one account, and idempotency keys
+    "A" and "a" one order."""
+    return String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
 _mysql: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 
 categories = Table(
@@ -53,7 +65,7 @@ users = Table(
     "users",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("email", String(254), nullable=False, unique=True),
+    Column("email", _exact(254), nullable=False, unique=True),
     Column("name", String(100), nullable=False),
     Column("password_hash", String(255), nullable=False),
     Column("created_at", DateTime, nullable=False, server_default=func.now()),
@@ -74,7 +86,7 @@ orders = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("user_id", Integer, nullable=False),
-    Column("idempotency_key", String(128), nullable=False),
+    Column("idempotency_key", _exact(128), nullable=False),
     Column("status", String(16), nullable=False),
     Column("total_cents", BigInteger, nullable=False),
     Column("created_at", DateTime, nullable=False, server_default=func.now()),

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, select
 
 from common.adapters.sql.engine import translated_errors
 from common.adapters.sql.schema import sessions
-from common.domain.errors import DuplicateKey
+from common.adapters.sql.upsert import upsert
 
 
 def _now() -> datetime:
@@ -38,13 +37,7 @@ class SqlSessionStore:
             "expires_at": _now() + timedelta(seconds=ttl_seconds),
         }
         with translated_errors(), self._engine.begin() as conn:
-            changed = conn.execute(
-                update(sessions).where(sessions.c.id == session_id).values(values)
-            )
-            if changed.rowcount == 0:
-                # A parallel request of the same browser may have saved first: fine.
-                with suppress(DuplicateKey):
-                    conn.execute(insert(sessions).values(id=session_id, **values))
+            upsert(conn, sessions, {"id": session_id, **values}, key=("id",))
 
     def delete(self, session_id: str) -> None:
         with translated_errors(), self._engine.begin() as conn:

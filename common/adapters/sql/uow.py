@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from common.adapters.sql.engine import translated_errors
 from common.adapters.sql.schema import cart_items, order_items, orders, products, users
+from common.adapters.sql.upsert import upsert
 from common.domain.errors import Unavailable
 from common.domain.models import NewOrder, Order, OrderLine, OrderStatus, User
 
@@ -56,13 +58,13 @@ class SqlCarts:
         return {r.product_id: r.qty for r in rows}
 
     def set_quantity(self, user_id: int, product_id: int, qty: int) -> None:
-        where = (cart_items.c.user_id == user_id) & (cart_items.c.product_id == product_id)
         with translated_errors():
-            changed = self._conn.execute(update(cart_items).where(where).values(qty=qty))
-            if changed.rowcount == 0:
-                self._conn.execute(
-                    insert(cart_items).values(user_id=user_id, product_id=product_id, qty=qty)
-                )
+            upsert(
+                self._conn,
+                cart_items,
+                {"user_id": user_id, "product_id": product_id, "qty": qty},
+                key=("user_id", "product_id"),
+            )
 
     def remove(self, user_id: int, product_ids: Iterable[int]) -> None:
         ids = list(product_ids)
@@ -112,6 +114,8 @@ class SqlOrders:
                     idempotency_key=order.idempotency_key,
                     status=OrderStatus.PENDING.value,
                     total_cents=order.total_cents,
+                    # Set here, in UTC, not by the server's clock and time zone.
+                    created_at=datetime.now(UTC).replace(tzinfo=None),
                 )
             )
             order_id = int(result.inserted_primary_key[0])

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pymysql  # type: ignore[import-untyped]  # no types-PyMySQL in the dev pins
+import pymysql
 
 from common.runtime.errors import ServiceFailed
 from common.runtime.launchers.base import (
