@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from common.commands.admin import register as register_admin
 from common.commands.data import seed
 from common.commands.demo import demo
 from common.commands.stage import with_seeding
@@ -28,6 +29,7 @@ def build_cli() -> click.Group:
     register_runtime(shop)
     shop.add_command(with_seeding(shop.commands["up"]))
     shop.add_command(seed)
+    register_admin(shop)
     shop.add_command(demo)
     return shop
 

@@ -151,9 +151,15 @@ class PaymentGateway(Protocol):
     def charge(self, order_ref: str, amount_cents: int) -> PaymentResult: ...
 
 
+class Degraded(Exception):
+    """Raised by a health check whose dependency is down while the shop still serves
+    correctly without it (e.g. a cache): /readyz reports it and stays 200."""
+
+
 class HealthCheck(Protocol):
     def check(self) -> None:
-        """Raise with a short reason if the dependency is not usable."""
+        """Raise with a short reason if the dependency is not usable (``Degraded`` if the
+        shop works on without it)."""
         ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from common.ports import Degraded
 from common.web.context import shop
 
 health = Blueprint("health", __name__)
@@ -17,14 +18,19 @@ def healthz() -> Response:
 
 @health.get("/readyz")
 def readyz() -> tuple[Response, int]:
+    """200 while the shop can serve correctly (``degraded`` when a dependency it can do
+    without is down), 503 when it cannot: what a load balancer should route on."""
     checks: dict[str, str] = {}
+    failing = degraded = False
     for name, check in shop().health.items():
         try:
             check.check()
             checks[name] = "ok"
-        except Exception as exc:  # any failure means "not ready", with its reason
+        except Degraded as exc:
+            checks[name] = f"degraded: {exc}"
+            degraded = True
+        except Exception as exc:  # any other failure means "not ready", with its reason
             checks[name] = f"failing: {exc}"
-    ready = all(v == "ok" for v in checks.values())
-    return jsonify({"status": "ready" if ready else "unavailable", "checks": checks}), (
-        200 if ready else 503
-    )
+            failing = True
+    status = "unavailable" if failing else "degraded" if degraded else "ready"
+    return jsonify({"status": status, "checks": checks}), (503 if failing else 200)

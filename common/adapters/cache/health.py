@@ -2,10 +2,10 @@
 
 Redis down does not make the shop unready: every node degrades to L1 + database and keeps
 serving, and Redis is shared, so a load balancer taking nodes out would only turn a slower
-shop into no shop. The check therefore raises ``CacheDegraded``, an exception marked
-``degraded = True``: /readyz shows ``"cache": "degraded: ..."`` and stays 200 (the status
-says "degraded"), where a failing database makes it 503. Monitoring alerts on the text; load
-balancers only look at the status code.
+shop into no shop. The check therefore raises ``CacheDegraded`` (a ``Degraded``): /readyz
+shows ``"cache": "degraded: ..."`` and stays 200 (its status says "degraded"), where a
+failing database makes it 503. Monitoring alerts on the text; load balancers only look at
+the status code.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from __future__ import annotations
 from redis.exceptions import RedisError
 
 from common.adapters.cache.twolevel import TwoLevelCache
+from common.ports import Degraded
 
 
-class CacheDegraded(Exception):
+class CacheDegraded(Degraded):
     """The cache works without its shared level: correct, slower, more database load."""
-
-    degraded = True
 
 
 class CacheHealth:
