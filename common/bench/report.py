@@ -46,6 +46,28 @@ def bottleneck_cell(summary: dict[str, Any]) -> str:
             f"{_fmt(worst['bound_rps'])} req/s; measured U = {100 * worst['utilization']:.0f}%")
 
 
+SPREAD_TARGET_PCT = 10.0
+
+
+def spread_checks(rows: list[dict[str, Any]]) -> list[str]:
+    """The issue's repeatability check, stated per stage from the data, with its likely cause."""
+    lines = []
+    for r in sorted(rows, key=lambda r: r["stage"]):
+        s = r["summary"]
+        tp = s["throughput_rps"]
+        if not tp:
+            continue
+        met = tp["spread_pct"] <= SPREAD_TARGET_PCT
+        text = (f"- {r['stage']}: spread {tp['spread_pct']:.1f}% "
+                f"{'within' if met else 'ABOVE'} the {SPREAD_TARGET_PCT:.0f}% target")
+        noise = s.get("foreign_share_stage_max")
+        if not met and noise:
+            text += (f"; other processes took up to {100 * noise:.0f}% of the stage's CPUs "
+                     "during these runs (a shared machine), see the runs below")
+        lines.append(text + ".")
+    return lines
+
+
 def workload_table(rows: list[dict[str, Any]]) -> list[str]:
     base = next((r for r in rows if r["stage"] == BASELINE_STAGE), None)
     lines = [
@@ -74,6 +96,7 @@ def workload_table(rows: list[dict[str, Any]]) -> list[str]:
             f"{_pct(s.get('foreign_share_generator_max'))} | "
             f"{gain(r, base) if base else '-'} |"
         )
+    lines += ["", *spread_checks(rows)]
     lines += ["", "Every run (invalid ones included, marked):", "",
               "| stage | run | req/s | p50 / p95 / p99 ms | failures | generator (of a core) | "
               "other processes on stage CPUs | bound req/s | valid |",
