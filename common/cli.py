@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from common.bench.cli import register as register_bench
 from common.commands.admin import register as register_admin
 from common.commands.data import seed
 from common.commands.demo import demo
@@ -30,6 +31,7 @@ def build_cli() -> click.Group:
     shop.add_command(with_seeding(shop.commands["up"]))
     shop.add_command(seed)
     register_admin(shop)
+    register_bench(shop)
     shop.add_command(demo)
     return shop
 
