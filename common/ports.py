@@ -44,6 +44,10 @@ class CatalogWriter(Protocol):
 
     def update_product(self, product_id: int, **changes: object) -> Product | None: ...
 
+    def restock(self, levels: Mapping[int, int]) -> list[int]:
+        """Set the stock of many products at once; returns the ids whose stock changed."""
+        ...
+
     def count_products(self) -> int: ...
 
 

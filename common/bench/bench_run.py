@@ -57,10 +57,14 @@ class BenchOptions:
     def command(self) -> str:
         """The exact command that reproduces this result (every setting spelled out)."""
         parts = [
-            f"shop bench {self.stage}", f"--workload {self.workload}", f"--users {self.users}",
-            f"--spawn-rate {self.spawn_rate:g}", f"--warmup {self.warmup:g}",
+            f"shop bench {self.stage}",
+            f"--workload {self.workload}",
+            f"--users {self.users}",
+            f"--spawn-rate {self.spawn_rate:g}",
+            f"--warmup {self.warmup:g}",
             f"--prime {self.prime:g}",
-            f"--duration {self.duration:g}", f"--runs {self.runs}",
+            f"--duration {self.duration:g}",
+            f"--runs {self.runs}",
             f"--generator-cpus {self.generator_cpus or NO_CPUS}",
         ]
         if self.host:
@@ -76,14 +80,18 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
     size = SeedSize(products=options.seed_products)
     config = WorkloadConfig(products=size.products, users=size.users)
     if options.users > size.users:
-        console.print(f"[yellow]note: {options.users} Locust users share {size.users} "
-                      "seeded accounts; some carts are shared[/]")
+        console.print(
+            f"[yellow]note: {options.users} Locust users share {size.users} "
+            "seeded accounts; some carts are shared[/]"
+        )
 
     running = None
     if options.host:
         url = options.host.rstrip("/")
-        console.print(f"[bold]{options.stage}[/] at {url} (--host: not started, seeded, "
-                      "restocked or CPU-sampled here; seed it yourself first)")
+        console.print(
+            f"[bold]{options.stage}[/] at {url} (--host: not started, seeded, "
+            "restocked or CPU-sampled here; seed it yourself first)"
+        )
     else:
         running = _prepare_stage(options, size, console)
         url = running.state.url or ""
@@ -109,15 +117,21 @@ def _prepare_stage(options: BenchOptions, size: SeedSize, console: Console) -> R
     console.print(f"[bold]{options.stage}[/]: up on CPUs {options.stage_cpus} (native runner)")
     running = bring_up(options.stage, options.stage_cpus or None, report)
     if not running.started_here:
-        console.print(f"[yellow]note: {options.stage} was already running: its CPU sets are "
-                      "as it was started (recorded in the result)[/]")
+        console.print(
+            f"[yellow]note: {options.stage} was already running: its CPU sets are "
+            "as it was started (recorded in the result)[/]"
+        )
     run_seed(options.stage, app_settings(running.state), size)  # idempotent
     return running
 
 
 def _measure(
-    options: BenchOptions, config: WorkloadConfig, size: SeedSize, url: str,
-    running: RunningStage | None, console: Console,
+    options: BenchOptions,
+    config: WorkloadConfig,
+    size: SeedSize,
+    url: str,
+    running: RunningStage | None,
+    console: Console,
 ) -> dict[str, Any]:
     machine = describe_machine()
     cores = int(machine["logical_cpus"] or 1)
@@ -132,13 +146,18 @@ def _measure(
         {n: s.to_json() for n, s in running.state.services.items()} if running else {}
     )
     spec = LoadSpec(
-        module=f"common.bench.workloads.{options.workload}", host=url, users=options.users,
-        spawn_rate=options.spawn_rate, warmup=options.warmup, duration=options.duration,
-        generator_cpus=options.generator_cpus or None, env=config.to_env(),
+        module=f"common.bench.workloads.{options.workload}",
+        host=url,
+        users=options.users,
+        spawn_rate=options.spawn_rate,
+        warmup=options.warmup,
+        duration=options.duration,
+        generator_cpus=options.generator_cpus or None,
+        env=config.to_env(),
     )
     runs = []
     for index in range(1, options.runs + 1):
-        restocked = restock(writer, settings, wanted) if writer and settings and wanted else None
+        restocked = restock(writer, wanted) if writer and wanted else None
         # Run 1 follows start and seeding: buffer pool, page cache and pools are cold.
         warmup = options.warmup + (options.prime if index == 1 else 0.0)
         run_spec = replace(spec, warmup=warmup)
@@ -163,8 +182,13 @@ def _measure(
 
 
 def _one_run(
-    index: int, options: BenchOptions, spec: LoadSpec, running: RunningStage | None,
-    endpoints: list[dbstats.DbEndpoint], cores: int, console: Console,
+    index: int,
+    options: BenchOptions,
+    spec: LoadSpec,
+    running: RunningStage | None,
+    endpoints: list[dbstats.DbEndpoint],
+    cores: int,
+    console: Console,
 ) -> dict[str, Any]:
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -185,15 +209,20 @@ def _one_run(
 
         def tick(phase: str, elapsed: float) -> None:
             limit = spec.warmup if phase == "warm-up" else options.duration
-            progress.update(task, description=(
-                f"run {index}/{options.runs}: {phase} {elapsed:4.0f}s / {limit:g}s"))
+            progress.update(
+                task,
+                description=(f"run {index}/{options.runs}: {phase} {elapsed:4.0f}s / {limit:g}s"),
+            )
 
         load = run_load(spec, log, lambda: sample(before), lambda: sample(after), tick)
     services = _service_samples(running, before.get("cpu", {}), after.get("cpu", {}))
-    db = {name: dbstats.counter_deltas(before.get("db", {}).get(name), counters)
-          for name, counters in after.get("db", {}).items()}
-    run = summarize_run(index, load.stats, load.window_seconds, load.generator_cpu_seconds,
-                        services, db, cores)
+    db = {
+        name: dbstats.counter_deltas(before.get("db", {}).get(name), counters)
+        for name, counters in after.get("db", {}).items()
+    }
+    run = summarize_run(
+        index, load.stats, load.window_seconds, load.generator_cpu_seconds, services, db, cores
+    )
     run["started_at"] = started
     run["interference"] = _interference(run, before, after, stage_cpus, generator_cpus)
     run["generator"]["log"] = str(log)
@@ -201,8 +230,11 @@ def _one_run(
 
 
 def _interference(
-    run: dict[str, Any], before: dict[str, Any], after: dict[str, Any],
-    stage_cpus: list[int], generator_cpus: list[int],
+    run: dict[str, Any],
+    before: dict[str, Any],
+    after: dict[str, Any],
+    stage_cpus: list[int],
+    generator_cpus: list[int],
 ) -> dict[str, Any]:
     """How much of the stage's and the generator's CPUs other processes took in the window."""
     if "busy" not in before or "busy" not in after:
@@ -214,21 +246,25 @@ def _interference(
         "stage_cpus": stage_cpus,
         "generator_cpus": generator_cpus,
         "foreign_share_stage_cpus": foreign_share(
-            before["busy"][0], after["busy"][0], own_stage, window, len(stage_cpus)),
+            before["busy"][0], after["busy"][0], own_stage, window, len(stage_cpus)
+        ),
         "foreign_share_generator_cpus": foreign_share(
-            before["busy"][1], after["busy"][1], own_generator, window, len(generator_cpus)),
+            before["busy"][1], after["busy"][1], own_generator, window, len(generator_cpus)
+        ),
     }
 
 
 def _service_cpu(running: RunningStage | None) -> dict[str, float | None]:
     if running is None:
         return {}
-    return {name: tree_cpu_seconds(s.pid, s.create_time)
-            for name, s in running.state.services.items()}
+    return {
+        name: tree_cpu_seconds(s.pid, s.create_time) for name, s in running.state.services.items()
+    }
 
 
 def _service_samples(
-    running: RunningStage | None, before: dict[str, float | None],
+    running: RunningStage | None,
+    before: dict[str, float | None],
     after: dict[str, float | None],
 ) -> dict[str, ServiceSample]:
     if running is None:
@@ -252,8 +288,11 @@ def _target(options: BenchOptions, running: RunningStage | None, url: str) -> di
         "started_by_bench": running.started_here,
         "allowed_cpus": running.state.allowed_cpus,
         "services": {
-            name: {"kind": s.kind, "declared_cpuset": running.stage.services[name].cpuset,
-                   "cpuset": s.cpuset}
+            name: {
+                "kind": s.kind,
+                "declared_cpuset": running.stage.services[name].cpuset,
+                "cpuset": s.cpuset,
+            }
             for name, s in running.state.services.items()
         },
         "notes": running.state.notes,
@@ -270,28 +309,40 @@ def _calibration_reference() -> dict[str, Any] | None:
     if not path.is_file():
         return None
     data = json.loads(path.read_text())
-    return {"file": path.name, "created_at": data.get("created_at"),
-            "ceiling_rps": data.get("ceiling_rps")}
+    return {
+        "file": path.name,
+        "created_at": data.get("created_at"),
+        "ceiling_rps": data.get("ceiling_rps"),
+    }
 
 
 def _progress(console: Console) -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                    console=console, transient=True)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def _print_run(console: Console, run: dict[str, Any]) -> None:
     gen = run["generator"]
     share = gen["share_of_one_core"]
     flag = "[red]SATURATED generator: run invalid[/]" if gen["saturated"] else "ok"
-    demands = ", ".join(f"{n} {s['demand_ms']:.2f}" for n, s in run["services"].items()
-                        if s["demand_ms"] is not None)
+    demands = ", ".join(
+        f"{n} {s['demand_ms']:.2f}"
+        for n, s in run["services"].items()
+        if s["demand_ms"] is not None
+    )
     noise = run.get("interference", {}).get("foreign_share_stage_cpus")
     noise_text = f"; other processes took {100 * noise:.0f}% of the stage CPUs" if noise else ""
     console.print(
         f"run {run['run']}: {run['throughput_rps']:.1f} req/s, p50/p95/p99 "
         f"{run['p50_ms']:.0f}/{run['p95_ms']:.0f}/{run['p99_ms']:.0f} ms, "
         f"{run['failures']} failures, generator {100 * (share or 0):.0f}% of a core ({flag})"
-        + (f"; CPU ms/request: {demands}" if demands else "") + noise_text,
+        + (f"; CPU ms/request: {demands}" if demands else "")
+        + noise_text,
         highlight=False,
     )
 
@@ -303,7 +354,9 @@ def _print_summary(console: Console, result: dict[str, Any], path: Path) -> None
         console.print(
             f"[bold]{result['stage']} {result['workload']}[/]: median {tp['median']:.1f} req/s "
             f"(min {tp['min']:.1f}, max {tp['max']:.1f}, spread {tp['spread_pct']:.1f}%) over "
-            f"{summary['valid_runs']} valid runs", highlight=False)
+            f"{summary['valid_runs']} valid runs",
+            highlight=False,
+        )
     else:
         console.print("[red]no valid run[/]: every run was invalid (see the generator share)")
     worst = summary["bottleneck"]
@@ -311,5 +364,7 @@ def _print_summary(console: Console, result: dict[str, Any], path: Path) -> None
         console.print(
             f"bottleneck: {'+'.join(worst['tiers'])} on {worst['cores']} core(s), "
             f"{worst['demand_ms']:.2f} CPU ms/request -> saturates at "
-            f"{worst['bound_rps']:.0f} req/s", highlight=False)
+            f"{worst['bound_rps']:.0f} req/s",
+            highlight=False,
+        )
     console.print(f"result: {path}")

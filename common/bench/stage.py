@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import click
-from sqlalchemy import select
 
 from common.config import Settings
 from common.ports import CatalogWriter
@@ -88,23 +87,8 @@ def seeded_stock(size: SeedSize) -> dict[int, int]:
     return {p.id: p.stock for p in generate_products(size, generate_categories(size))}
 
 
-def restock(writer: CatalogWriter, settings: Settings, wanted: Mapping[int, int]) -> int:
-    """Put stock back to the seeded levels so repeated runs sell from the same shelves.
-
-    Reads current levels with one SELECT, then changes only what differs through the
-    stage's own CatalogWriter (so a later stage's caches see the change). Returns how many
-    products were restocked. Proposed as a port method, CatalogWriter.restock(levels).
-    """
-    from common.adapters.sql.engine import make_engine
-    from common.adapters.sql.schema import products
-
-    engine = make_engine(settings.database_url, pool_size=1)
-    try:
-        with engine.connect() as conn:
-            current = dict(conn.execute(select(products.c.id, products.c.stock)).tuples().all())
-    finally:
-        engine.dispose()
-    changed = {pid: stock for pid, stock in wanted.items() if current.get(pid, stock) != stock}
-    for pid, stock in changed.items():
-        writer.update_product(pid, stock=stock)
-    return len(changed)
+def restock(writer: CatalogWriter, wanted: Mapping[int, int]) -> int:
+    """Put stock back to the seeded levels so repeated runs sell from the same shelves,
+    through the stage's own CatalogWriter (so a later stage's caches see the change).
+    Returns how many products were restocked."""
+    return len(writer.restock(wanted))

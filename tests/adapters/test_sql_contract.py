@@ -148,3 +148,12 @@ def test_sessions_expire_and_can_be_deleted(engine: Engine) -> None:
     assert store.load("old") is None
     store.delete("s1")
     assert store.load("s1") is None
+
+
+def test_restock_sets_levels_and_names_what_changed(engine: Engine) -> None:
+    seed(engine, n=5, stock=10)
+    writer = SqlCatalogWriter(engine)
+    assert writer.restock({1: 10, 2: 3, 4: 0, 99: 5}) == [2, 4]
+    reader = SqlCatalogReader(engine)
+    assert [reader.product(i).stock for i in (1, 2, 4)] == [10, 3, 0]  # type: ignore[union-attr]
+    assert writer.restock({}) == []

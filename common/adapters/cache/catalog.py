@@ -19,7 +19,7 @@ What is cached, and why:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from common.adapters.cache.keys import (
     CATEGORIES,
@@ -118,6 +118,13 @@ class InvalidatingCatalogWriter:
         families = [PRODUCTS, LISTINGS] if _MOVES_PRODUCTS & changes.keys() else [PRODUCTS]
         self._cache.invalidate([product_key(product_id)], families)
         return updated
+
+    def restock(self, levels: Mapping[int, int]) -> list[int]:
+        changed = self._inner.restock(levels)
+        for start in range(0, len(changed), _INVALIDATE_BATCH):
+            batch = changed[start : start + _INVALIDATE_BATCH]
+            self._cache.invalidate([product_key(i) for i in batch], [PRODUCTS])
+        return changed
 
     def count_products(self) -> int:
         return self._inner.count_products()
