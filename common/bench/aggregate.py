@@ -31,8 +31,11 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     services = sorted({name for r in valid for name in r.get("services", {})})
     dbs = sorted({name for r in valid for name in r.get("db", {})})
     bottlenecks = [r["bottleneck"] for r in valid if r.get("bottleneck")]
-    shares = [r["generator"]["share_of_one_core"] for r in runs
-              if r["generator"]["share_of_one_core"] is not None]
+    shares = [
+        r["generator"]["share_of_one_core"]
+        for r in runs
+        if r["generator"]["share_of_one_core"] is not None
+    ]
     worst = None
     if bottlenecks:
         tiers = statistics.mode(tuple(b["tiers"]) for b in bottlenecks)
@@ -68,9 +71,11 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "bottleneck": worst,
         # Noise: the largest share of the stage's / generator's CPUs other processes took.
         "foreign_share_stage_max": _max(
-            r.get("interference", {}).get("foreign_share_stage_cpus") for r in valid),
+            r.get("interference", {}).get("foreign_share_stage_cpus") for r in valid
+        ),
         "foreign_share_generator_max": _max(
-            r.get("interference", {}).get("foreign_share_generator_cpus") for r in valid),
+            r.get("interference", {}).get("foreign_share_generator_cpus") for r in valid
+        ),
     }
 
 

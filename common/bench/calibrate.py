@@ -37,9 +37,11 @@ class CalibrationOptions:
     stage_cpus: str = "0"
 
     def command(self) -> str:
-        return (f"shop bench calibrate --users {self.users} --warmup {self.warmup:g} "
-                f"--duration {self.duration:g} --runs {self.runs} "
-                f"--generator-cpus {self.generator_cpus} --stage-cpus {self.stage_cpus}")
+        return (
+            f"shop bench calibrate --users {self.users} --warmup {self.warmup:g} "
+            f"--duration {self.duration:g} --runs {self.runs} "
+            f"--generator-cpus {self.generator_cpus} --stage-cpus {self.stage_cpus}"
+        )
 
 
 def run_calibration(options: CalibrationOptions, console: Console) -> Path:
@@ -54,9 +56,14 @@ def run_calibration(options: CalibrationOptions, console: Console) -> Path:
         wait_ready_static(url)
         for index in range(1, options.runs + 1):
             spec = LoadSpec(
-                module="common.bench.calibration.static_user", host=url, users=options.users,
-                spawn_rate=options.users, warmup=options.warmup, duration=options.duration,
-                generator_cpus=options.generator_cpus or None, env={},
+                module="common.bench.calibration.static_user",
+                host=url,
+                users=options.users,
+                spawn_rate=options.users,
+                warmup=options.warmup,
+                duration=options.duration,
+                generator_cpus=options.generator_cpus or None,
+                env={},
             )
             log = run_base_dir() / "bench-logs" / f"calibration-{index}.log"
             gen_cpus = parse_cpu_list(options.generator_cpus) if options.generator_cpus else []
@@ -70,20 +77,27 @@ def run_calibration(options: CalibrationOptions, console: Console) -> Path:
                 "requests": total["requests"],
                 "failures": total["failures"],
                 "throughput_rps": total["requests"] / load.window_seconds,
-                "p50_ms": total["p50_ms"], "p95_ms": total["p95_ms"], "p99_ms": total["p99_ms"],
+                "p50_ms": total["p50_ms"],
+                "p95_ms": total["p95_ms"],
+                "p99_ms": total["p99_ms"],
                 "generator_share_of_one_core": share,
                 "nginx_cpu_seconds": delta(cpu.start, cpu.end),
                 # Other processes on the generator's CPU lower the ceiling: recorded.
                 "foreign_share_generator_cpus": foreign_share(
-                    cpu.busy[0], cpu.busy[1], load.generator_cpu_seconds or 0.0,
-                    load.window_seconds, len(gen_cpus)),
+                    cpu.busy[0],
+                    cpu.busy[1],
+                    load.generator_cpu_seconds or 0.0,
+                    load.window_seconds,
+                    len(gen_cpus),
+                ),
             }
             runs.append(run)
             console.print(
                 f"calibration run {index}: {run['throughput_rps']:.0f} req/s, generator "
                 f"{100 * (share or 0):.0f}% of a core, {run['failures']} failures, other "
                 f"processes on its CPU {100 * (run['foreign_share_generator_cpus'] or 0):.0f}%",
-                highlight=False)
+                highlight=False,
+            )
     finally:
         if running.started_here:
             running.supervisor.down()
@@ -98,13 +112,18 @@ def run_calibration(options: CalibrationOptions, console: Console) -> Path:
         "machine": describe_machine(),
         "code": describe_commit(repo_root()),
         "ceiling_rps": ceiling,
-        "ceiling_spread": {"min": min(r["throughput_rps"] for r in runs),
-                           "max": max(r["throughput_rps"] for r in runs)},
+        "ceiling_spread": {
+            "min": min(r["throughput_rps"] for r in runs),
+            "max": max(r["throughput_rps"] for r in runs),
+        },
         "runs": runs,
     }
     path = results.write_result(result, None, "calibration.json")
-    console.print(f"[bold]generator ceiling[/]: {ceiling:.0f} req/s (median of {len(runs)} "
-                  f"runs, one Locust core against nginx). result: {path}", highlight=False)
+    console.print(
+        f"[bold]generator ceiling[/]: {ceiling:.0f} req/s (median of {len(runs)} "
+        f"runs, one Locust core against nginx). result: {path}",
+        highlight=False,
+    )
     return path
 
 

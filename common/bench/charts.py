@@ -22,8 +22,10 @@ def draw_charts(
     ceiling = calibration["ceiling_rps"] if calibration else None
     drawn: dict[str, list[Path]] = {}
     for workload in sorted({r["workload"] for r in benches}):
-        rows = sorted((r for r in benches if r["workload"] == workload
-                       and r["summary"]["throughput_rps"]), key=lambda r: r["stage"])
+        rows = sorted(
+            (r for r in benches if r["workload"] == workload and r["summary"]["throughput_rps"]),
+            key=lambda r: r["stage"],
+        )
         if not rows:
             continue
         drawn[workload] = [
@@ -34,8 +36,9 @@ def draw_charts(
     return drawn
 
 
-def _throughput(rows: list[dict[str, Any]], workload: str, ceiling: float | None,
-                path: Path) -> Path:
+def _throughput(
+    rows: list[dict[str, Any]], workload: str, ceiling: float | None, path: Path
+) -> Path:
     plt = _plt()
     stages = [r["stage"] for r in rows]
     tp = [r["summary"]["throughput_rps"] for r in rows]
@@ -44,17 +47,43 @@ def _throughput(rows: list[dict[str, Any]], workload: str, ceiling: float | None
     bounds = [(r["summary"]["bottleneck"] or {}).get("bound_rps") for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
     xs = list(range(len(rows)))
-    ax.bar(xs, medians, 0.5, yerr=errors, capsize=6, color="#4C72B0",
-           label="measured: median, whiskers min-max")
+    ax.bar(
+        xs,
+        medians,
+        0.5,
+        yerr=errors,
+        capsize=6,
+        color="#4C72B0",
+        label="measured: median, whiskers min-max",
+    )
     for x, t in zip(xs, tp, strict=True):
-        ax.annotate(f"{t['median']:.0f}", (x, t["max"]), xytext=(0, 5),
-                    textcoords="offset points", ha="center", fontsize=9)
+        ax.annotate(
+            f"{t['median']:.0f}",
+            (x, t["max"]),
+            xytext=(0, 5),
+            textcoords="offset points",
+            ha="center",
+            fontsize=9,
+        )
     marks = [(x, b) for x, b in zip(xs, bounds, strict=True) if b is not None]
     for n, (x, bound) in enumerate(marks):
-        ax.hlines(bound, x - 0.3, x + 0.3, colors="#C44E52", linewidths=2.5,
-                  label="bottleneck bound (cores / CPU demand)" if n == 0 else None)
-        ax.annotate(f"bound {bound:.0f}", (x + 0.3, bound), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=8, color="#C44E52")
+        ax.hlines(
+            bound,
+            x - 0.3,
+            x + 0.3,
+            colors="#C44E52",
+            linewidths=2.5,
+            label="bottleneck bound (cores / CPU demand)" if n == 0 else None,
+        )
+        ax.annotate(
+            f"bound {bound:.0f}",
+            (x + 0.3, bound),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color="#C44E52",
+        )
     ax.set_xticks(xs, stages)
     ax.set_xlim(-0.7, len(rows) - 0.3 + 0.4)
     ax.set_ylabel("requests / s")
@@ -74,20 +103,28 @@ def _latency(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     stages = [r["stage"] for r in rows]
     width = 0.25
     fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
-    for i, (key, color) in enumerate((("p50_ms", "#55A868"), ("p95_ms", "#DD8452"),
-                                      ("p99_ms", "#C44E52"))):
+    for i, (key, color) in enumerate(
+        (("p50_ms", "#55A868"), ("p95_ms", "#DD8452"), ("p99_ms", "#C44E52"))
+    ):
         values = [r["summary"][key] or 0 for r in rows]
         xs = [n + (i - 1) * width for n in range(len(rows))]
         bars = ax.bar(xs, values, width, label=key.replace("_ms", ""), color=color)
         for bar, value in zip(bars, values, strict=True):
-            ax.annotate(f"{value:.0f}", (bar.get_x() + bar.get_width() / 2, value),
-                        xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
+            ax.annotate(
+                f"{value:.0f}",
+                (bar.get_x() + bar.get_width() / 2, value),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+            )
     ax.set_xticks(range(len(rows)), stages)
     ax.set_xlim(-0.7, len(rows) - 0.3)
     ax.set_ylabel("response time, ms (median over runs)")
     users = rows[0]["settings"]["users"]
-    ax.set_title(f"Latency percentiles, workload {workload} ({users} closed-loop users)",
-                 fontsize=11)
+    ax.set_title(
+        f"Latency percentiles, workload {workload} ({users} closed-loop users)", fontsize=11
+    )
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -105,12 +142,24 @@ def _demand(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     bottom = [0.0] * len(rows)
     for i, tier in enumerate(tiers):
         values = [r["summary"]["demand_ms"].get(tier) or 0.0 for r in rows]
-        ax.bar(range(len(rows)), values, 0.5, bottom=bottom, label=tier,
-               color=palette[i % len(palette)])
+        ax.bar(
+            range(len(rows)),
+            values,
+            0.5,
+            bottom=bottom,
+            label=tier,
+            color=palette[i % len(palette)],
+        )
         for n, value in enumerate(values):
             if value > 0:
-                ax.annotate(f"{value:.2f}", (n, bottom[n] + value / 2), ha="center",
-                            va="center", fontsize=8, color="white")
+                ax.annotate(
+                    f"{value:.2f}",
+                    (n, bottom[n] + value / 2),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white",
+                )
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_xticks(range(len(rows)), stages)
     ax.set_xlim(-0.7, len(rows) - 0.3)

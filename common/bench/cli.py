@@ -40,32 +40,85 @@ def bench() -> None:
 
 @bench.command("run")
 @click.argument("stage")
-@click.option("--workload", type=click.Choice(WORKLOADS), default="mixed", show_default=True,
-              help=DEFAULT_WORKLOADS_HELP)
+@click.option(
+    "--workload",
+    type=click.Choice(WORKLOADS),
+    default="mixed",
+    show_default=True,
+    help=DEFAULT_WORKLOADS_HELP,
+)
 @click.option("--users", default=50, show_default=True, help="Concurrent Locust users.")
 @click.option("--spawn-rate", default=25.0, show_default=True, help="Users started per second.")
-@click.option("--warmup", default=10.0, show_default=True, metavar="SECONDS",
-              help="Load before the measured window (includes the ramp-up); not counted.")
-@click.option("--prime", default=20.0, show_default=True, metavar="SECONDS",
-              help="Extra warm-up before the first run only (a fresh stage starts cold).")
-@click.option("--duration", default=30.0, show_default=True, metavar="SECONDS",
-              help="Length of each measured window.")
+@click.option(
+    "--warmup",
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Load before the measured window (includes the ramp-up); not counted.",
+)
+@click.option(
+    "--prime",
+    default=20.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Extra warm-up before the first run only (a fresh stage starts cold).",
+)
+@click.option(
+    "--duration",
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Length of each measured window.",
+)
 @click.option("--runs", default=3, show_default=True, help="Repetitions (median and spread).")
-@click.option("--host", metavar="URL",
-              help="Measure an already running deployment (e.g. Docker) instead of starting "
-                   "STAGE natively; it must be seeded (`shop seed`). No service CPU then.")
-@click.option("--generator-cpus", default="1", show_default=True, metavar="LIST",
-              help="CPUs the Locust process is pinned to (taskset); '' = unpinned.")
-@click.option("--stage-cpus", default="0", show_default=True, metavar="LIST",
-              help="CPUs the stage's servers are folded onto (SHOP_STAGE_CPUS of the runner).")
-@click.option("--seed-products", default=10_000, show_default=True,
-              help="Products in the seeded data set (seeding is idempotent).")
+@click.option(
+    "--host",
+    metavar="URL",
+    help="Measure an already running deployment (e.g. Docker) instead of starting "
+    "STAGE natively; it must be seeded (`shop seed`). No service CPU then.",
+)
+@click.option(
+    "--generator-cpus",
+    default="1",
+    show_default=True,
+    metavar="LIST",
+    help="CPUs the Locust process is pinned to (taskset); '' = unpinned.",
+)
+@click.option(
+    "--stage-cpus",
+    default="0",
+    show_default=True,
+    metavar="LIST",
+    help="CPUs the stage's servers are folded onto (SHOP_STAGE_CPUS of the runner).",
+)
+@click.option(
+    "--seed-products",
+    default=10_000,
+    show_default=True,
+    help="Products in the seeded data set (seeding is idempotent).",
+)
 @click.option("--keep-up", is_flag=True, help="Leave a stage this command started running.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Result file (default results/<stage>-<workload>-<UTC time>.json).")
-def run(stage: str, workload: str, users: int, spawn_rate: float, warmup: float,
-        prime: float, duration: float, runs: int, host: str | None, generator_cpus: str,
-        stage_cpus: str, seed_products: int, keep_up: bool, out: Path | None) -> None:
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Result file (default results/<stage>-<workload>-<UTC time>.json).",
+)
+def run(
+    stage: str,
+    workload: str,
+    users: int,
+    spawn_rate: float,
+    warmup: float,
+    prime: float,
+    duration: float,
+    runs: int,
+    host: str | None,
+    generator_cpus: str,
+    stage_cpus: str,
+    seed_products: int,
+    keep_up: bool,
+    out: Path | None,
+) -> None:
     """Benchmark STAGE: start it natively (unless --host), seed, gate on /readyz, then RUNS x
     (restock, warm-up, measured window) with Locust pinned to --generator-cpus.
 
@@ -79,9 +132,19 @@ def run(stage: str, workload: str, users: int, spawn_rate: float, warmup: float,
     if runs < 1 or users < 1 or duration <= 0:
         raise click.BadParameter("--runs, --users and --duration must be positive")
     options = BenchOptions(
-        stage=stage, workload=workload, users=users, spawn_rate=spawn_rate, warmup=warmup,
-        prime=prime, duration=duration, runs=runs, host=host, generator_cpus=generator_cpus,
-        stage_cpus=stage_cpus, seed_products=seed_products, keep_up=keep_up,
+        stage=stage,
+        workload=workload,
+        users=users,
+        spawn_rate=spawn_rate,
+        warmup=warmup,
+        prime=prime,
+        duration=duration,
+        runs=runs,
+        host=host,
+        generator_cpus=generator_cpus,
+        stage_cpus=stage_cpus,
+        seed_products=seed_products,
+        keep_up=keep_up,
     )
     run_bench(options, Console(), out)
 
@@ -92,10 +155,12 @@ def run(stage: str, workload: str, users: int, spawn_rate: float, warmup: float,
 @click.option("--duration", default=15.0, show_default=True, metavar="SECONDS")
 @click.option("--runs", default=3, show_default=True)
 @click.option("--generator-cpus", default="1", show_default=True, metavar="LIST")
-@click.option("--stage-cpus", default="0", show_default=True, metavar="LIST",
-              help="CPUs for nginx.")
-def calibrate(users: int, warmup: float, duration: float, runs: int, generator_cpus: str,
-              stage_cpus: str) -> None:
+@click.option(
+    "--stage-cpus", default="0", show_default=True, metavar="LIST", help="CPUs for nginx."
+)
+def calibrate(
+    users: int, warmup: float, duration: float, runs: int, generator_cpus: str, stage_cpus: str
+) -> None:
     """Measure the load generator's ceiling: Locust against nginx serving a 2 KB file.
 
     Stored as results/latest/calibration.json; every bench result and report states it.
@@ -103,15 +168,24 @@ def calibrate(users: int, warmup: float, duration: float, runs: int, generator_c
     """
     from common.bench.calibrate import CalibrationOptions, run_calibration
 
-    run_calibration(CalibrationOptions(users, warmup, duration, runs, generator_cpus,
-                                       stage_cpus), Console())
+    run_calibration(
+        CalibrationOptions(users, warmup, duration, runs, generator_cpus, stage_cpus), Console()
+    )
 
 
 @click.command()
-@click.option("--results", "results_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Results directory (default: results/ of the repository).")
-@click.option("--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Docs directory (default: docs/): writes results.md and img/*.png.")
+@click.option(
+    "--results",
+    "results_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Results directory (default: results/ of the repository).",
+)
+@click.option(
+    "--docs",
+    "docs_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Docs directory (default: docs/): writes results.md and img/*.png.",
+)
 def report(results_dir: Path | None, docs_dir: Path | None) -> None:
     """Turn results/latest/*.json into docs/results.md and charts in docs/img/."""
     from common.bench.report import write_report
@@ -128,10 +202,14 @@ def report(results_dir: Path | None, docs_dir: Path | None) -> None:
 @click.option("--host", metavar="URL", help="Target URL (default: the running STAGE's URL).")
 @click.option("--workload", type=click.Choice(WORKLOADS), default="mixed", show_default=True)
 @click.option("--web-port", default=8089, show_default=True, help="Port of Locust's web UI.")
-@click.option("--generator-cpus", default="1", show_default=True, metavar="LIST",
-              help="CPUs Locust is pinned to; '' = unpinned.")
-def load(stage: str, host: str | None, workload: str, web_port: int,
-         generator_cpus: str) -> None:
+@click.option(
+    "--generator-cpus",
+    default="1",
+    show_default=True,
+    metavar="LIST",
+    help="CPUs Locust is pinned to; '' = unpinned.",
+)
+def load(stage: str, host: str | None, workload: str, web_port: int, generator_cpus: str) -> None:
     """Start Locust's web UI (on 127.0.0.1) against a running STAGE, for live demos.
 
     Turn the users up and down in the browser; the workloads are the ones `shop bench` uses.

@@ -47,8 +47,11 @@ def read_counters(endpoint: DbEndpoint) -> dict[str, int] | None:
     """Current counters, or None when the server cannot be asked (reported as unavailable)."""
     try:
         connection = pymysql.connect(
-            host="127.0.0.1", port=endpoint.port, user=endpoint.user,
-            password=endpoint.password, connect_timeout=3,
+            host="127.0.0.1",
+            port=endpoint.port,
+            user=endpoint.user,
+            password=endpoint.password,
+            connect_timeout=3,
         )
     except pymysql.MySQLError:
         return None

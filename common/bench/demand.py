@@ -60,9 +60,7 @@ def group_servers(tiers: list[Tier]) -> list[list[Tier]]:
     return [members for _, members in groups] + loose
 
 
-def servers(
-    tiers: list[Tier], requests: int, seconds: float, machine_cores: int
-) -> list[Server]:
+def servers(tiers: list[Tier], requests: int, seconds: float, machine_cores: int) -> list[Server]:
     throughput = requests / seconds if seconds > 0 else 0.0
     result = []
     for members in group_servers(tiers):

@@ -28,7 +28,8 @@ MAX_ERRORS = 20
 def user_classes(module_name: str) -> list[type[User]]:
     module = importlib.import_module(module_name)
     classes = [
-        value for value in vars(module).values()
+        value
+        for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, User) and not value.abstract
     ]
     if not classes:

@@ -33,13 +33,24 @@ def run_web_ui(
 ) -> None:
     url = host or stage_url(stage)
     locustfile = Path(__file__).parent / "workloads" / f"{workload}.py"
-    argv = [str(Path(sys.executable).parent / "locust"), "-f", str(locustfile), "--host", url,
-            "--web-host", "127.0.0.1", "--web-port", str(web_port)]
+    argv = [
+        str(Path(sys.executable).parent / "locust"),
+        "-f",
+        str(locustfile),
+        "--host",
+        url,
+        "--web-host",
+        "127.0.0.1",
+        "--web-port",
+        str(web_port),
+    ]
     if generator_cpus and shutil.which("taskset"):
         argv = ["taskset", "-c", generator_cpus, *argv]
     env = {**os.environ, **WorkloadConfig().to_env(), **_bench_env()}
-    click.echo(f"Locust web UI: http://127.0.0.1:{web_port}  (load on {url}, workload "
-               f"{workload}; Ctrl-C stops)")
+    click.echo(
+        f"Locust web UI: http://127.0.0.1:{web_port}  (load on {url}, workload "
+        f"{workload}; Ctrl-C stops)"
+    )
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a demo ends
         subprocess.run(argv, env=env, cwd=repo_root(), check=False)
 

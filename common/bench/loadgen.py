@@ -51,15 +51,21 @@ Tick = Callable[[str, float], None]  # (phase, seconds elapsed in phase)
 
 def driver_argv(spec: LoadSpec) -> list[str]:
     payload = {
-        "module": spec.module, "host": spec.host, "users": spec.users,
-        "spawn_rate": spec.spawn_rate, "warmup": spec.warmup, "duration": spec.duration,
+        "module": spec.module,
+        "host": spec.host,
+        "users": spec.users,
+        "spawn_rate": spec.spawn_rate,
+        "warmup": spec.warmup,
+        "duration": spec.duration,
     }
     argv = [sys.executable, "-m", "common.bench.driver", json.dumps(payload)]
     if spec.generator_cpus:
         taskset = shutil.which("taskset")
         if taskset is None:
-            raise BenchError("taskset not found (Debian: apt-get install util-linux); or pass "
-                             "--generator-cpus '' to run the generator unpinned")
+            raise BenchError(
+                "taskset not found (Debian: apt-get install util-linux); or pass "
+                "--generator-cpus '' to run the generator unpinned"
+            )
         argv = [taskset, "-c", spec.generator_cpus, *argv]
     return argv
 
@@ -80,7 +86,11 @@ def run_load(
     deadline = time.monotonic() + spec.warmup + spec.duration + 60
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            driver_argv(spec), stdout=subprocess.PIPE, stderr=log, text=True, env=env,
+            driver_argv(spec),
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=env,
             cwd=repo_root(),
         )
         assert proc.stdout is not None

@@ -38,9 +38,7 @@ def describe_machine() -> dict[str, Any]:
 
 def describe_commit(repo: Path) -> dict[str, Any]:
     def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=repo, capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
         return done.stdout.strip() if done.returncode == 0 else ""
 
     return {

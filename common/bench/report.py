@@ -33,8 +33,9 @@ def gain(stage: dict[str, Any], base: dict[str, Any]) -> str:
 
 
 def tiers_cell(summary: dict[str, Any]) -> str:
-    parts = [f"{name} {value:.2f}" for name, value in summary["demand_ms"].items()
-             if value is not None]
+    parts = [
+        f"{name} {value:.2f}" for name, value in summary["demand_ms"].items() if value is not None
+    ]
     return ", ".join(parts) or "-"
 
 
@@ -42,8 +43,10 @@ def bottleneck_cell(summary: dict[str, Any]) -> str:
     worst = summary.get("bottleneck")
     if not worst:
         return "-"
-    return (f"{'+'.join(worst['tiers'])} ({worst['cores']} core): saturates at "
-            f"{_fmt(worst['bound_rps'])} req/s; measured U = {100 * worst['utilization']:.0f}%")
+    return (
+        f"{'+'.join(worst['tiers'])} ({worst['cores']} core): saturates at "
+        f"{_fmt(worst['bound_rps'])} req/s; measured U = {100 * worst['utilization']:.0f}%"
+    )
 
 
 SPREAD_TARGET_PCT = 10.0
@@ -58,12 +61,16 @@ def spread_checks(rows: list[dict[str, Any]]) -> list[str]:
         if not tp:
             continue
         met = tp["spread_pct"] <= SPREAD_TARGET_PCT
-        text = (f"- {r['stage']}: spread {tp['spread_pct']:.1f}% "
-                f"{'within' if met else 'ABOVE'} the {SPREAD_TARGET_PCT:.0f}% target")
+        text = (
+            f"- {r['stage']}: spread {tp['spread_pct']:.1f}% "
+            f"{'within' if met else 'ABOVE'} the {SPREAD_TARGET_PCT:.0f}% target"
+        )
         noise = s.get("foreign_share_stage_max")
         if not met and noise:
-            text += (f"; other processes took up to {100 * noise:.0f}% of the stage's CPUs "
-                     "during these runs (a shared machine), see the runs below")
+            text += (
+                f"; other processes took up to {100 * noise:.0f}% of the stage's CPUs "
+                "during these runs (a shared machine), see the runs below"
+            )
         lines.append(text + ".")
     return lines
 
@@ -80,12 +87,20 @@ def workload_table(rows: list[dict[str, Any]]) -> list[str]:
     for r in sorted(rows, key=lambda r: r["stage"]):
         s = r["summary"]
         tp = s["throughput_rps"]
-        tp_cell = (f"{_fmt(tp['median'], 1)} ({_fmt(tp['min'], 1)}-{_fmt(tp['max'], 1)}, "
-                   f"{tp['spread_pct']:.1f}%)" if tp else "no valid run")
+        tp_cell = (
+            f"{_fmt(tp['median'], 1)} ({_fmt(tp['min'], 1)}-{_fmt(tp['max'], 1)}, "
+            f"{tp['spread_pct']:.1f}%)"
+            if tp
+            else "no valid run"
+        )
         if s["invalid_runs"]:
             tp_cell += f"; runs {s['invalid_runs']} invalid (generator saturated)"
-        queries = ", ".join(f"{n} {v:.2f}" for n, v in s["db_queries_per_request"].items()
-                            if v is not None) or "-"
+        queries = (
+            ", ".join(
+                f"{n} {v:.2f}" for n, v in s["db_queries_per_request"].items() if v is not None
+            )
+            or "-"
+        )
         share = s["generator_share_max"]
         lines.append(
             f"| {r['stage']} | {tp_cell} | {_fmt(s['p50_ms'])} / {_fmt(s['p95_ms'])} / "
@@ -97,10 +112,14 @@ def workload_table(rows: list[dict[str, Any]]) -> list[str]:
             f"{gain(r, base) if base else '-'} |"
         )
     lines += ["", *spread_checks(rows)]
-    lines += ["", "Every run (invalid ones included, marked):", "",
-              "| stage | run | req/s | p50 / p95 / p99 ms | failures | generator (of a core) | "
-              "other processes on stage CPUs | bound req/s | valid |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Every run (invalid ones included, marked):",
+        "",
+        "| stage | run | req/s | p50 / p95 / p99 ms | failures | generator (of a core) | "
+        "other processes on stage CPUs | bound req/s | valid |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in sorted(rows, key=lambda r: r["stage"]):
         for run in r["runs"]:
             noise = run.get("interference", {}).get("foreign_share_stage_cpus")
@@ -109,15 +128,18 @@ def workload_table(rows: list[dict[str, Any]]) -> list[str]:
                 f"| {r['stage']} | {run['run']} | {run['throughput_rps']:.1f} | "
                 f"{run['p50_ms']:.0f} / {run['p95_ms']:.0f} / {run['p99_ms']:.0f} | "
                 f"{run['failures']} | {_pct(run['generator'].get('share_of_one_core'))} | "
-                f"{_pct(noise)} | {_fmt(bound)} | {'yes' if run.get('valid') else 'NO'} |")
+                f"{_pct(noise)} | {_fmt(bound)} | {'yes' if run.get('valid') else 'NO'} |"
+            )
     lines.append("")
     lines.append("Reproduce (one line per row, run on the machine described above):")
     lines.append("")
     for r in sorted(rows, key=lambda r: r["stage"]):
         code = r["code"]
         dirty = ", uncommitted changes" if code["dirty"] else ""
-        lines.append(f"- {r['stage']}: `{r['command']}` — commit `{code['commit'][:10]}`"
-                     f"{dirty}, {r['created_at']}, `{Path(r['_path']).name}` in results/latest/")
+        lines.append(
+            f"- {r['stage']}: `{r['command']}` — commit `{code['commit'][:10]}`"
+            f"{dirty}, {r['created_at']}, `{Path(r['_path']).name}` in results/latest/"
+        )
     return lines
 
 
@@ -134,14 +156,19 @@ def machine_lines(results: list[dict[str, Any]]) -> list[str]:
 
 def calibration_lines(calibration: dict[str, Any] | None) -> list[str]:
     if calibration is None:
-        return ["No calibration yet: run `shop bench calibrate`; until then the ceiling of the "
-                "load generator on this machine is unknown."]
+        return [
+            "No calibration yet: run `shop bench calibrate`; until then the ceiling of the "
+            "load generator on this machine is unknown."
+        ]
     spread = calibration["ceiling_spread"]
     shares = [r.get("foreign_share_generator_cpus") for r in calibration.get("runs", [])]
     known = [x for x in shares if x is not None]
-    noise = (f" During calibration other processes took up to {100 * max(known):.0f}% of the "
-             "generator's CPU, so the ceiling of a quiet machine is higher." if known and
-             max(known) > 0.1 else "")
+    noise = (
+        f" During calibration other processes took up to {100 * max(known):.0f}% of the "
+        "generator's CPU, so the ceiling of a quiet machine is higher."
+        if known and max(known) > 0.1
+        else ""
+    )
     return [
         f"**Measurement ceiling: {_fmt(calibration['ceiling_rps'])} req/s** (runs "
         f"{_fmt(spread['min'])}-{_fmt(spread['max'])}): one Locust core against nginx serving "
@@ -206,6 +233,5 @@ def write_report(results_dir: Path, docs_dir: Path) -> list[Path]:
     charts = draw_charts(benches, calibration, docs_dir / "img")
     page = docs_dir / "results.md"
     page.parent.mkdir(parents=True, exist_ok=True)
-    page.write_text(render_markdown(results, {w: [str(p) for p in ps]
-                                              for w, ps in charts.items()}))
+    page.write_text(render_markdown(results, {w: [str(p) for p in ps] for w, ps in charts.items()}))
     return [page, *(p for ps in charts.values() for p in ps)]

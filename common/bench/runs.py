@@ -57,7 +57,8 @@ def summarize_run(
 
     tiers = [
         demand.tier(name, s.cpu_seconds, s.declared_cpuset)
-        for name, s in services.items() if s.cpu_seconds is not None
+        for name, s in services.items()
+        if s.cpu_seconds is not None
     ]
     found = demand.servers(tiers, requests, window_seconds, machine_cores)
     worst = demand.bottleneck(found)
@@ -67,7 +68,8 @@ def summarize_run(
         db[name] = {
             "counters": deltas,
             "queries_per_request": (deltas["Questions"] / requests)
-            if deltas is not None and requests else None,
+            if deltas is not None and requests
+            else None,
         }
     return {
         "run": index,
@@ -94,7 +96,8 @@ def summarize_run(
             name: {
                 **asdict(s),
                 "demand_ms": 1000 * demand.demand(s.cpu_seconds, requests)
-                if s.cpu_seconds is not None else None,
+                if s.cpu_seconds is not None
+                else None,
             }
             for name, s in services.items()
         },

@@ -48,11 +48,19 @@ def _supervisor(stage_name: str, console: Console, cpus: str | None = None) -> S
 
 @click.command()
 @click.argument("stage")
-@click.option("--timeout", default=180.0, show_default=True, metavar="SECONDS",
-              help="Give up (and stop what was started) if not every service is healthy by then.")
-@click.option("--cpus", metavar="LIST",
-              help="CPUs the stage may use, e.g. 0 or 0-1 (default: $SHOP_STAGE_CPUS, else all); "
-                   "the compose cpusets are folded onto them.")
+@click.option(
+    "--timeout",
+    default=180.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up (and stop what was started) if not every service is healthy by then.",
+)
+@click.option(
+    "--cpus",
+    metavar="LIST",
+    help="CPUs the stage may use, e.g. 0 or 0-1 (default: $SHOP_STAGE_CPUS, else all); "
+    "the compose cpusets are folded onto them.",
+)
 def up(stage: str, timeout: float, cpus: str | None) -> None:
     """Start STAGE natively (no Docker) from its compose.yaml and wait until it is healthy.
 
@@ -133,8 +141,15 @@ def _print_state(console: Console, state: RunState) -> None:
     for name, service in state.services.items():
         alive = "[green]yes[/]" if service.is_alive() else "[red]NO[/]"
         ports = " ".join(f"{c}->{h}" for c, h in sorted(service.ports.items()))
-        table.add_row(name, service.kind, str(service.pid or "-"), alive, ports,
-                      service.cpuset or "all", service.log)
+        table.add_row(
+            name,
+            service.kind,
+            str(service.pid or "-"),
+            alive,
+            ports,
+            service.cpuset or "all",
+            service.log,
+        )
     console.print(table)
     for note in state.notes:
         console.print(f"[dim]note: {note}[/]")

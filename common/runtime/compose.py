@@ -269,16 +269,18 @@ def _parse_mount(value: Any, service: str, stage_dir: Path, volumes: list[str]) 
     else:
         parts = str(value).split(":")
         if len(parts) == 1:  # anonymous volume
-            return Mount(target=parts[0], source=f"{service}{parts[0].replace('/', '_')}",
-                         kind="volume")
+            return Mount(
+                target=parts[0], source=f"{service}{parts[0].replace('/', '_')}", kind="volume"
+            )
         source, target = parts[0], parts[1]
         read_only = len(parts) > 2 and "ro" in parts[2].split(",")
         kind = "bind" if source.startswith((".", "/", "~")) else "volume"
     if kind == "bind":
         source = str((stage_dir / Path(source).expanduser()).resolve())
     elif kind == "volume" and source not in volumes:
-        raise ComposeError(f"service {service!r} mounts volume {source!r} not declared under "
-                           "top-level `volumes:`")
+        raise ComposeError(
+            f"service {service!r} mounts volume {source!r} not declared under top-level `volumes:`"
+        )
     return Mount(target=target.rstrip("/") or "/", source=source, kind=kind, read_only=read_only)
 
 

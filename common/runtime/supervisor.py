@@ -164,7 +164,11 @@ class Supervisor:
         self._wait_healthy(plan, state, name, deadline, first_start=True)
 
     def _wait_healthy(
-        self, plan: StagePlan, state: RunState, name: str, deadline: float,
+        self,
+        plan: StagePlan,
+        state: RunState,
+        name: str,
+        deadline: float,
         first_start: bool = False,
     ) -> None:
         launcher, ctx = plan.launchers[name], plan.contexts[name]
@@ -184,8 +188,7 @@ class Supervisor:
                     raise self._failure(name, service_state, f"exited{code} before {what}")
                 if time.monotonic() > own_deadline:
                     waited = time.monotonic() - began
-                    raise self._failure(name, service_state,
-                                        f"not {what} after {waited:.0f}s")
+                    raise self._failure(name, service_state, f"not {what} after {waited:.0f}s")
                 time.sleep(interval)
 
         if first_start:

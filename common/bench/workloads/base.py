@@ -89,9 +89,7 @@ class ShopUser(FastHttpUser):
             if not self.categories:
                 return
         slug = self.rng.choice(self.categories)
-        self.client.get(
-            f"/api/products?category={slug}&per_page=20", name="/api/products?category"
-        )
+        self.client.get(f"/api/products?category={slug}&per_page=20", name="/api/products?category")
 
     def search(self) -> None:
         term = self.rng.choice(SEARCH_TERMS)
@@ -116,7 +114,9 @@ class ShopUser(FastHttpUser):
     def put_in_cart(self, product_id: int, qty: int) -> bool:
         """Set a cart line; True if the shop accepted it (False also for out of stock)."""
         with self.client.put(
-            f"/api/cart/items/{product_id}", json={"qty": qty}, name=CART_NAME,
+            f"/api/cart/items/{product_id}",
+            json={"qty": qty},
+            name=CART_NAME,
             catch_response=True,
         ) as response:
             return _judge(response, CART_NAME)

@@ -1,6 +1,6 @@
 """Browse: listing, category, product page with its image, search; popular products more often.
 
-    locust -f common/bench/workloads/browse.py --host http://127.0.0.1:8000
+locust -f common/bench/workloads/browse.py --host http://127.0.0.1:8000
 """
 
 from __future__ import annotations

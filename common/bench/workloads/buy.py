@@ -1,6 +1,6 @@
 """Buy: log in once, look at a product, put it (and sometimes a second) in the cart, check out.
 
-    locust -f common/bench/workloads/buy.py --host http://127.0.0.1:8000
+locust -f common/bench/workloads/buy.py --host http://127.0.0.1:8000
 """
 
 from __future__ import annotations

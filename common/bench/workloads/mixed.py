@@ -1,6 +1,6 @@
 """Mixed (the default): browsers and buyers at fixed weights, 4 browsers for every buyer.
 
-    locust -f common/bench/workloads/mixed.py --host http://127.0.0.1:8000
+locust -f common/bench/workloads/mixed.py --host http://127.0.0.1:8000
 """
 
 from __future__ import annotations

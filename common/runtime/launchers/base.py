@@ -49,7 +49,8 @@ class LaunchContext:
         """Host paths of mounts whose target lies in `directory` and ends with `suffix`."""
         prefix = directory.rstrip("/") + "/"
         return [
-            path for target, path in sorted(self.mounts.items())
+            path
+            for target, path in sorted(self.mounts.items())
             if target.startswith(prefix) and target.endswith(suffix)
         ]
 

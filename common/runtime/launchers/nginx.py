@@ -57,8 +57,7 @@ class NginxLauncher(Launcher):
         globals_ = f"daemon off; pid {ctx.data_dir / 'nginx.pid'};"
         if os.geteuid() == 0:
             globals_ += " user root;"  # workers must write the run dir's temp paths
-        argv = [find_binary("nginx") or "nginx", "-c", str(config), "-e", "stderr",
-                "-g", globals_]
+        argv = [find_binary("nginx") or "nginx", "-c", str(config), "-e", "stderr", "-g", globals_]
         return LaunchSpec(argv=argv, env=dict(os.environ), cwd=ctx.data_dir)
 
     def is_healthy(self, ctx: LaunchContext) -> bool:

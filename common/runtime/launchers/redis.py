@@ -27,12 +27,18 @@ class RedisLauncher(Launcher):
             find_binary("redis-server") or "redis-server",
             *ctx.rewriter.argv(command),  # may start with a mounted redis.conf (rewritten path)
             # Ours last so they win over the compose command and any config file.
-            "--port", str(ctx.host_port(6379)),
-            "--bind", "127.0.0.1",
-            "--dir", str(data),
-            "--daemonize", "no",
-            "--pidfile", str(ctx.data_dir / "redis.pid"),
-            "--logfile", "",  # to stdout, i.e. our log file
+            "--port",
+            str(ctx.host_port(6379)),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(data),
+            "--daemonize",
+            "no",
+            "--pidfile",
+            str(ctx.data_dir / "redis.pid"),
+            "--logfile",
+            "",  # to stdout, i.e. our log file
         ]
         return LaunchSpec(argv=argv, env=dict(os.environ), cwd=data)
 
