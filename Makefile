@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 COMPOSE_SPEC := .cache/compose-spec.json
 PYTEST_ARGS ?=
 
-.PHONY: help venv servers browser schema demo lint test test-fast bench report clean
+.PHONY: help venv servers minio browser schema demo lint test test-fast clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ venv: $(STAMP) ## Python virtual environment with pinned dependencies
 
 servers: ## MariaDB, Redis, nginx from Debian packages (only what is missing)
 	@bash scripts/install-servers.sh
+
+minio: ## MinIO built from its Go module into ~/.cache/shop-evolution (once: ~7 min on 2 cores)
+	@bash scripts/install-minio.sh
 
 browser: ## Debian's Chromium for the real-browser test
 	@bash scripts/install-browser.sh
@@ -41,7 +44,7 @@ lint: venv ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: venv servers browser schema lint ## install what the tests need, then run every check
+test: venv servers minio browser schema lint ## install what the tests need, then run every check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: venv ## unit tests only: no servers
