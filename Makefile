@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 COMPOSE_SPEC := .cache/compose-spec.json
 PYTEST_ARGS ?=
+# stage01 runs the behaviour suite inside the main pytest run; every later stage once more.
+LATER_STAGES := $(filter-out stage01_single,$(patsubst %/compose.yaml,%,$(sort $(wildcard stage*/compose.yaml))))
 
 .PHONY: help venv servers minio browser schema demo lint test test-fast clean
 
@@ -46,6 +48,10 @@ lint: venv ## ruff and mypy
 
 test: venv servers minio browser schema lint ## install what the tests need, then run every check
 	$(BIN)/pytest $(PYTEST_ARGS)
+	@for stage in $(LATER_STAGES); do \
+	    echo "== the behaviour suite against $$stage"; \
+	    $(BIN)/pytest tests/behaviour --stage $$stage $(PYTEST_ARGS) || exit 1; \
+	done
 
 test-fast: venv ## unit tests only: no servers
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
