@@ -1,7 +1,9 @@
-"""Stage 04 composition root: stage03's shop, with sessions in Redis so any node serves anyone.
+"""Stage 04 composition root: stage03's wiring, with the sessions in Redis.
 
-nginx spreads requests over N identical app nodes (compose.yaml); a node keeps nothing a user
-needs between requests, so the only wiring change is the session store.
+nginx spreads requests over N identical app nodes (compose.yaml). A node keeps nothing a user
+needs between requests: the catalog cache's L2, the database and the images were shared
+already; the sessions were too (in MariaDB), and now live in their own Redis, where they
+expire by themselves 15 minutes after their last use (common/adapters/redis_sessions.py).
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 from flask import Flask
 
 from common.adapters.cache import cache_catalog
-from common.adapters.local_files import LocalFileStore
 from common.adapters.redis_sessions import RedisSessionStore
+from common.adapters.s3_files import S3FileStore
 from common.adapters.sql.catalog import SqlCatalogReader, SqlCatalogWriter
 from common.adapters.sql.engine import SqlHealth, make_engine
 from common.adapters.sql.schema import create_schema
@@ -23,8 +25,8 @@ from common.web import create_web_app
 def build_shop(settings: Settings) -> Shop:
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     create_schema(engine)
-    settings.image_dir.mkdir(parents=True, exist_ok=True)
-    files = LocalFileStore(settings.image_dir)
+    files = S3FileStore.from_settings(settings)
+    files.create_bucket()
     cached = cache_catalog(
         settings,
         reader=SqlCatalogReader(engine),

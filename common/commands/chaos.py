@@ -31,6 +31,7 @@ from common.runtime.state import RunState, ServiceState
 from common.runtime.supervisor import Supervisor
 
 EVENTS_FILE = "chaos.jsonl"
+_NO_ANSWER = ("502", "504")  # upstream status of an attempt that got no answer from the node
 ACCESS_LOG = "access.log"
 _LINE = re.compile(
     r'\[(?P<time>[^\]]+)\] "(?P<request>[^"]*)" (?P<status>\d{3}) \S+'
@@ -200,10 +201,15 @@ def summarize(entries: Iterable[Entry], names: dict[str, str]) -> Summary:
             summary.failed[f"{entry.method} {entry.status}"] += 1
         if entry.retried:
             summary.retried += 1
-        if entry.upstreams and entry.upstreams[-1] != "-":
-            summary.per_node[names.get(entry.upstreams[-1], entry.upstreams[-1])] += 1
-        for address in entry.upstreams[:-1]:  # every attempt but the last one failed
-            summary.failed_attempts[names.get(address, address)] += 1
+        attempts = list(zip(entry.upstreams, entry.upstream_statuses, strict=False))
+        for n, (address, status) in enumerate(attempts):
+            if address == "-":  # served by nginx itself (static files)
+                continue
+            node = names.get(address, address)
+            if n == len(attempts) - 1 and status not in _NO_ANSWER:
+                summary.per_node[node] += 1
+            else:  # refused, reset or timed out: nginx tried the next node, or gave up
+                summary.failed_attempts[node] += 1
     return summary
 
 

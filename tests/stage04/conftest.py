@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from common.commands.chaos import read_entries, summarize
 from common.config import Settings
 from common.runtime.compose import load_stage
 from common.runtime.state import RunState
@@ -97,6 +98,20 @@ class Cluster:
     def access_log(self) -> Path:
         return Path(self.state.run_dir) / "data" / "lb" / "access.log"
 
+    def wait_all_in_rotation(self, timeout: float = 60.0) -> None:
+        """Until nginx sends requests to every node again: a node that failed recently is
+        left out for its fail_timeout (10 s) after it is back."""
+        began, deadline = time.time(), time.monotonic() + timeout
+        client = self.client()
+        names = {f"127.0.0.1:{self.state.services[n].ports[8000]}": n for n in NODES}
+        while True:
+            assert client.get("/healthz", cookies=False).status == 200
+            seen = summarize(read_entries(self.access_log(), since=began), names)
+            if all(seen.per_node[node] for node in NODES):
+                return
+            assert time.monotonic() < deadline, f"nginx does not use every node: {seen}"
+            time.sleep(0.1)
+
 
 @pytest.fixture(scope="session")
 def cluster(
@@ -127,6 +142,6 @@ def cluster(
 def stage(cluster: Cluster) -> Iterator[Cluster]:
     """The cluster with every node up before and after the test (a test may kill some)."""
     cluster.revive_all()
+    cluster.wait_all_in_rotation()
     yield cluster
     cluster.revive_all()
-    time.sleep(0.1)
