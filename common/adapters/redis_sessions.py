@@ -8,8 +8,10 @@ expired keys itself, so nothing has to sweep old sessions (the SQL table of stag
 grows).
 
 Unlike the catalog cache, this is state, not a copy of it: a lost session logs its user out.
-So a Redis failure is not hidden here; it becomes ``Unavailable`` (a 503 with the shop's error
-shape), and the ``/readyz`` check reports it.
+So a Redis failure is not hidden here: a request that needs its session gets ``Unavailable``
+(a 503 with the shop's error shape). ``/readyz`` reports it as *degraded*, not failing: the
+catalog is still served to anonymous visitors, and the session Redis is shared by every node,
+so a balancer taking nodes out would only turn a partly working shop into none.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from common.domain.errors import Unavailable
+from common.ports import Degraded
 
 DEFAULT_PREFIX: Final = "shop:session:"
 
@@ -41,6 +44,10 @@ def connect(url: str, *, timeout_seconds: float = 1.0, max_connections: int = 50
         max_connections=max_connections,
     )
     return redis.Redis(connection_pool=pool)
+
+
+class SessionStoreDown(Degraded):
+    """/readyz: sign-in, carts and checkout answer 503; the catalog is still served."""
 
 
 @contextmanager
@@ -99,4 +106,6 @@ class RedisSessionStore:
         try:
             self._client.ping()
         except (RedisError, OSError) as exc:
-            raise Unavailable(f"session store unreachable ({exc})") from exc
+            raise SessionStoreDown(
+                f"session store unreachable, signed-in requests answer 503 ({exc})"
+            ) from exc

@@ -76,3 +76,29 @@ def test_the_session_is_a_redis_key_with_the_15_minute_sliding_expiry(stage: Clu
     # Not in the cache's Redis, which may evict keys under memory pressure.
     cache = redis.Redis.from_url(stage.settings.redis_url or "")
     assert cache.exists(DEFAULT_PREFIX + session_id) == 0
+
+
+def test_the_session_redis_down_degrades_the_shop_and_its_restart_logs_nobody_out(
+    stage: Cluster,
+) -> None:
+    signed_in = stage.client()
+    email = stage.log_in(signed_in)
+    anonymous = stage.client()
+
+    stage.supervisor.stop_service("sessions")  # SIGTERM: Redis writes its append-only file
+    try:
+        for _ in range(12):  # more than max_fails on every node, within fail_timeout
+            me = signed_in.get("/api/me")
+            assert me.status == 503 and me.json()["error"]["code"] == "unavailable", me
+        # nginx does not treat a node's 503 as the node's failure (a shared dependency is
+        # down; another node cannot help): every node stays in rotation for the catalog.
+        for _ in range(6):
+            assert anonymous.get("/api/products/1", cookies=False).status == 200
+        ready = anonymous.get("/readyz", cookies=False)
+        assert ready.status == 200, ready
+        assert ready.json()["checks"]["sessions"].startswith("degraded"), ready
+    finally:
+        stage.supervisor.start_service("sessions")
+
+    me = signed_in.get("/api/me")
+    assert me.status == 200 and me.json()["email"] == email
