@@ -17,9 +17,17 @@ def test_bench_writes_valid_result(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("SHOP_RUN_DIR", str(tmp_path / "run"))
     two_cpus = len(os.sched_getaffinity(0)) >= 2
     options = BenchOptions(
-        stage="stage01_single", workload="mixed", users=5, spawn_rate=5, warmup=2, prime=0,
-        duration=3, runs=1, seed_products=300,
-        generator_cpus="1" if two_cpus else "", stage_cpus="0",
+        stage="stage01_single",
+        workload="mixed",
+        users=5,
+        spawn_rate=5,
+        warmup=2,
+        prime=0,
+        duration=3,
+        runs=1,
+        seed_products=300,
+        generator_cpus="1" if two_cpus else "",
+        stage_cpus="0",
     )
     out = tmp_path / "results" / "smoke.json"
     path = run_bench(options, Console(quiet=True), out)

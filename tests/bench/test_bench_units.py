@@ -65,8 +65,11 @@ def test_bottleneck_is_lowest_bound_with_declared_cores() -> None:
 
 
 def test_overlapping_cpusets_merge_and_unpinned_uses_machine() -> None:
-    tiers = [demand.tier("a", 1.0, "0,1"), demand.tier("b", 1.0, "1-2"),
-             demand.tier("c", 1.0, None)]
+    tiers = [
+        demand.tier("a", 1.0, "0,1"),
+        demand.tier("b", 1.0, "1-2"),
+        demand.tier("c", 1.0, None),
+    ]
     groups = [[t.name for t in g] for g in demand.group_servers(tiers)]
     assert groups == [["a", "b"], ["c"]]
     found = demand.servers(tiers, 100, 1.0, machine_cores=4)
@@ -94,8 +97,15 @@ def test_business_outcomes_counted_by_name() -> None:
 
 def test_summarize_run_demands_db_and_validity() -> None:
     services = {"app": ServiceSample(3.0, "0", "0"), "db": ServiceSample(1.0, "0", "0")}
-    run = summarize_run(1, driver_stats(1000), 10.0, 2.0, services,
-                        {"db": {"Questions": 4000, "Com_select": 3000}}, machine_cores=2)
+    run = summarize_run(
+        1,
+        driver_stats(1000),
+        10.0,
+        2.0,
+        services,
+        {"db": {"Questions": 4000, "Com_select": 3000}},
+        machine_cores=2,
+    )
     assert run["throughput_rps"] == pytest.approx(100.0)
     assert run["services"]["app"]["demand_ms"] == pytest.approx(3.0)
     assert run["bottleneck"]["bound_rps"] == pytest.approx(250.0)
@@ -136,8 +146,10 @@ def test_workload_table_renders_row_and_command() -> None:
 
 
 def test_markdown_states_calibration_ceiling() -> None:
-    page = render_markdown([calibration_result(4500.0), bench_result("stage01_single", [200.0])],
-                           {"mixed": ["docs/img/mixed-throughput.png"]})
+    page = render_markdown(
+        [calibration_result(4500.0), bench_result("stage01_single", [200.0])],
+        {"mixed": ["docs/img/mixed-throughput.png"]},
+    )
     assert "Measurement ceiling: 4,500 req/s" in page
     assert "![mixed: mixed-throughput](img/mixed-throughput.png)" in page
     assert "## Workload: mixed" in page
@@ -149,9 +161,14 @@ def test_charts_are_drawn(tmp_path: pytest.TempPathFactory) -> None:
     from common.bench.charts import draw_charts
 
     out = Path(str(tmp_path))
-    rows = [bench_result("stage01_single", [190.0, 200.0]),
-            bench_result("stage02_split", [300.0, 320.0], demand_app=1.2)]
+    rows = [
+        bench_result("stage01_single", [190.0, 200.0]),
+        bench_result("stage02_split", [300.0, 320.0], demand_app=1.2),
+    ]
     drawn = draw_charts(rows, calibration_result(), out)
     assert [p.name for p in drawn["mixed"]] == [
-        "mixed-throughput.png", "mixed-latency.png", "mixed-cpu-per-request.png"]
+        "mixed-throughput.png",
+        "mixed-latency.png",
+        "mixed-cpu-per-request.png",
+    ]
     assert all(p.stat().st_size > 5_000 for p in drawn["mixed"])

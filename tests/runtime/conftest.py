@@ -14,7 +14,7 @@ from common.runtime.supervisor import Supervisor
 
 # A tiny HTTP app standing in for the shop: it needs the database at start (so starting it
 # before the database is healthy would fail) and reports what its environment says.
-MINI_APP = '''
+MINI_APP = """
 import os, sys, http.server, urllib.parse
 import pymysql
 
@@ -41,7 +41,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 http.server.HTTPServer((host, int(port)), Handler).serve_forever()
-'''
+"""
 
 MINI_COMPOSE = """
 services:
@@ -125,4 +125,3 @@ def supervisor(mini_stage: Stage, run_dir: Path, needs_servers: None) -> Iterato
     sup = Supervisor(mini_stage, run_dir=run_dir)
     yield sup
     sup.down(purge=True)
-

@@ -14,7 +14,7 @@ from .helpers import http_get, live_pids, process_tree_pids
 
 pytestmark = pytest.mark.servers
 
-NODE_APP = '''
+NODE_APP = """
 import os, socket, sys, http.server
 
 host, port = sys.argv[1].rsplit(":", 1)
@@ -34,7 +34,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 http.server.HTTPServer((host, int(port)), Handler).serve_forever()
-'''
+"""
 
 NGINX_CONF = """
 user nginx;
@@ -88,7 +88,10 @@ def test_nginx_balances_app_nodes_that_share_redis_and_survives_a_node_loss(
     try:
         state = supervisor.up(timeout=60)
         assert [state.services[n].kind for n in ("cache", "app1", "app2", "lb")] == [
-            "redis", "generic", "generic", "nginx"
+            "redis",
+            "generic",
+            "generic",
+            "nginx",
         ]
         assert state.url == f"http://127.0.0.1:{state.services['lb'].ports[80]}"
 

@@ -48,8 +48,13 @@ def test_start_order_follows_depends_on_in_list_and_map_form(write_stage: StageW
           db: {image: mariadb:10.11}
     """)
     order = stage.start_order()
-    for before, after in [("db", "app1"), ("db", "app2"), ("cache", "app2"),
-                          ("app1", "web"), ("app2", "web")]:
+    for before, after in [
+        ("db", "app1"),
+        ("db", "app2"),
+        ("cache", "app2"),
+        ("app1", "web"),
+        ("app2", "web"),
+    ]:
         assert order.index(before) < order.index(after)
     assert sorted(stage.dependents_of("db")) == ["app1", "app2"]
 
@@ -99,8 +104,9 @@ def test_undeclared_named_volume_is_an_error(write_stage: StageWriter) -> None:
         write_stage("services: {db: {image: mariadb, volumes: ['data:/var/lib/mysql']}}")
 
 
-def test_variables_are_interpolated(write_stage: StageWriter,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_variables_are_interpolated(
+    write_stage: StageWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SHOP_TEST_WORKERS", "4")
     stage = write_stage("""
         services:
@@ -113,8 +119,9 @@ def test_variables_are_interpolated(write_stage: StageWriter,
     assert stage.services["app"].environment == {"PRICE": "$5"}
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("2s", 2.0), ("1m30s", 90.0), ("500ms", 0.5),
-                                                (3, 3.0)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("2s", 2.0), ("1m30s", 90.0), ("500ms", 0.5), (3, 3.0)]
+)
 def test_durations(text: str | int, seconds: float) -> None:
     assert parse_duration(text) == seconds
 

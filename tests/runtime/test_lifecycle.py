@@ -31,9 +31,7 @@ def test_up_starts_in_dependency_order_and_down_leaves_no_process(
     assert db.kind == "mariadb" and app.kind == "generic"
     assert db.is_alive() and app.is_alive()
     # The app reached the database through the rewritten address, as the configured user.
-    assert http_get(state.url or "") == (
-        f"shop shop@% {supervisor.run_dir / 'volumes' / 'images'}"
-    )
+    assert http_get(state.url or "") == (f"shop shop@% {supervisor.run_dir / 'volumes' / 'images'}")
     assert app.env["DB_URL"] == f"mysql+pymysql://shop:shop@127.0.0.1:{db.ports[3306]}/shop"
     pids = process_tree_pids(state)
 
@@ -79,13 +77,26 @@ def test_up_twice_is_harmless(supervisor: Supervisor) -> None:
 
 def test_data_survives_down_and_up_unless_purged(supervisor: Supervisor) -> None:
     port = supervisor.up(timeout=60).services["db"].ports[3306]
-    with pymysql.connect(host="127.0.0.1", port=port, user="shop", password="shop",
-                         database="shop", autocommit=True) as conn, conn.cursor() as cursor:
+    with (
+        pymysql.connect(
+            host="127.0.0.1",
+            port=port,
+            user="shop",
+            password="shop",
+            database="shop",
+            autocommit=True,
+        ) as conn,
+        conn.cursor() as cursor,
+    ):
         cursor.execute("CREATE TABLE kept (id INT)")
     supervisor.down()
     port = supervisor.up(timeout=60).services["db"].ports[3306]
-    with pymysql.connect(host="127.0.0.1", port=port, user="shop", password="shop",
-                         database="shop") as conn, conn.cursor() as cursor:
+    with (
+        pymysql.connect(
+            host="127.0.0.1", port=port, user="shop", password="shop", database="shop"
+        ) as conn,
+        conn.cursor() as cursor,
+    ):
         assert cursor.execute("SHOW TABLES LIKE 'kept'") == 1
     supervisor.down(purge=True)
     assert not supervisor.run_dir.exists()
@@ -141,10 +152,15 @@ def test_stop_and_start_one_service_keeps_its_ports(supervisor: Supervisor) -> N
 def test_failing_healthcheck_fails_up_with_log_tail_and_leaves_nothing(
     write_stage: StageWriter, run_dir: Path, needs_servers: None
 ) -> None:
-    compose = MINI_COMPOSE.replace(
-        '"import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/\', timeout=2)"',
-        "\"print('health says no'); raise SystemExit(1)\"",
-    ).replace("interval: 1s", "interval: 0.2s").replace("retries: 15", "retries: 3")
+    compose = (
+        MINI_COMPOSE.replace(
+            "\"import urllib.request; "
+            "urllib.request.urlopen('http://127.0.0.1:8000/', timeout=2)\"",
+            "\"print('health says no'); raise SystemExit(1)\"",
+        )
+        .replace("interval: 1s", "interval: 0.2s")
+        .replace("retries: 15", "retries: 3")
+    )
     app = "print('app log line'); " + MINI_APP
     stage = write_stage(compose, {"app.py": app, "shop.cnf": MINI_CNF})
     started: list[int] = []

@@ -72,7 +72,9 @@ def test_healthcheck_runs_with_this_python_and_rewritten_addresses() -> None:
     assert argv[2] == "get('http://127.0.0.1:18000/readyz')"
     shell = Healthcheck(test=["CMD-SHELL", "curl -f http://localhost:8000/ || exit 1"])
     assert healthcheck_argv(shell, rewriter()) == [
-        "/bin/sh", "-c", "curl -f http://127.0.0.1:18000/ || exit 1"
+        "/bin/sh",
+        "-c",
+        "curl -f http://127.0.0.1:18000/ || exit 1",
     ]
 
 
@@ -87,14 +89,16 @@ def test_plan_allocates_every_referenced_port(write_stage: StageWriter, tmp_path
           app1: {build: {context: .}, command: ["gunicorn", "--bind", "0.0.0.0:8000", "x"]}
           app2: {build: {context: .}, command: ["gunicorn", "--bind", "0.0.0.0:8000", "x"]}
         """,
-        {"nginx.conf": """
+        {
+            "nginx.conf": """
             events {}
             http {
               upstream shop { server app1:8000; server app2:8000; }
               server { listen 80; listen [::]:80; location / { proxy_pass http://shop; } }
               access_log /var/log/nginx/access.log;
             }
-        """},
+        """
+        },
     )
     plan = plan_stage(stage, tmp_path / "run" / "mini")
     assert set(plan.ports["app1"]) == {8000}
@@ -143,11 +147,18 @@ def test_named_volumes_live_in_the_run_dir(write_stage: StageWriter, tmp_path: P
 
 @pytest.mark.parametrize(
     ("declared", "allowed", "effective"),
-    [("0", [0], "0"), ("0-3", [0, 1], "0,1"), ("3", [0, 1], "1"), ("2", [0, 1], "0"),
-     ("1", [4, 5, 6], "5"), ("0,2", [0, 1, 2, 3], "0,2")],
+    [
+        ("0", [0], "0"),
+        ("0-3", [0, 1], "0,1"),
+        ("3", [0, 1], "1"),
+        ("2", [0, 1], "0"),
+        ("1", [4, 5, 6], "5"),
+        ("0,2", [0, 1, 2, 3], "0,2"),
+    ],
 )
-def test_cpusets_fold_onto_the_allowed_cpus(declared: str, allowed: list[int],
-                                            effective: str) -> None:
+def test_cpusets_fold_onto_the_allowed_cpus(
+    declared: str, allowed: list[int], effective: str
+) -> None:
     assert fold_cpuset(declared, allowed) == effective
 
 
@@ -160,9 +171,7 @@ def test_cpu_lists_parse() -> None:
 def test_localhost_urls_of_another_services_published_port_follow_its_allocation() -> None:
     # A browser on the Docker host reaches MinIO at localhost:9000; natively 9000 may be taken
     # and MinIO's S3 port allocated elsewhere: the URL handed to browsers must follow it.
-    r = Rewriter(
-        {"app": {8000: 18000}, "minio": {9000: 19000}}, "app", published={9000: 19000}
-    )
+    r = Rewriter({"app": {8000: 18000}, "minio": {9000: 19000}}, "app", published={9000: 19000})
     assert r.text("http://localhost:9000") == "http://127.0.0.1:19000"
     assert r.text("http://127.0.0.1:9000/b/k.png") == "http://127.0.0.1:19000/b/k.png"
     assert r.text("http://localhost:8000/readyz") == "http://127.0.0.1:18000/readyz"  # own
