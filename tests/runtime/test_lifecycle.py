@@ -154,7 +154,7 @@ def test_failing_healthcheck_fails_up_with_log_tail_and_leaves_nothing(
 ) -> None:
     compose = (
         MINI_COMPOSE.replace(
-            "\"import urllib.request; "
+            '"import urllib.request; '
             "urllib.request.urlopen('http://127.0.0.1:8000/', timeout=2)\"",
             "\"print('health says no'); raise SystemExit(1)\"",
         )
