@@ -79,14 +79,35 @@ def stop_process_group(
     except psutil.NoSuchProcess:
         members = [leader]
     _signal_group(pid, signal.SIGKILL if kill else signal.SIGTERM)
-    _, alive = psutil.wait_procs(members, timeout=5 if kill else grace)
+    alive = _wait_gone(members, timeout=5 if kill else grace)
     if alive:
         _signal_group(pid, signal.SIGKILL)
         for process in alive:
             with contextlib.suppress(psutil.NoSuchProcess):
                 process.kill()
-        psutil.wait_procs(alive, timeout=5)
+        _wait_gone(alive, timeout=5)
     _forget(pid, create_time)
+
+
+def _wait_gone(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """The processes still running after up to timeout seconds. Unlike psutil.wait_procs, a
+    zombie counts as gone: a server started by another process that is still running (a
+    `shop bench`, a test session) stays a zombie until that process reaps it, and waiting
+    for it would cost the whole grace period (and a pointless SIGKILL)."""
+    deadline = time.monotonic() + timeout
+    alive = list(processes)
+    while True:
+        alive = [p for p in alive if _running(p)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.05)
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -61,3 +62,29 @@ def test_a_normal_stop_is_still_graceful(tmp_path: Path) -> None:
     stop_process_group(pid, create_time)
     assert live_pids([pid]) == []
     assert trace.read_text() == "graceful shutdown ran"
+
+
+# A parent that starts a server in its own session and never reaps it: the server stays a
+# zombie once stopped, as servers started by a still-running `shop bench` do.
+NEGLECTFUL_PARENT = """
+import subprocess, sys, time
+server = subprocess.Popen(["sleep", "600"], start_new_session=True)
+print(server.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_stopped_server_left_a_zombie_by_its_parent_counts_as_stopped(tmp_path: Path) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", NEGLECTFUL_PARENT], stdout=subprocess.PIPE)
+    try:
+        assert parent.stdout is not None
+        pid = int(parent.stdout.readline())
+        create_time = psutil.Process(pid).create_time()
+        began = time.monotonic()
+        stop_process_group(pid, create_time, grace=60)
+        # Returns once the server is a zombie, not after the 60 s grace (generous margin).
+        assert time.monotonic() - began < 30
+        assert psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    finally:
+        parent.kill()
+        parent.wait()
