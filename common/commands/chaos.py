@@ -123,11 +123,10 @@ def pick(cluster: Cluster, node: str | None, candidates: list[str], what: str) -
 # ---- events (when a node was killed / revived) -------------------------------------------
 
 
-def record_event(cluster: Cluster, action: str, node: str, **details: Any) -> float:
-    now = time.time()
+def record_event(cluster: Cluster, when: float, action: str, node: str, **details: Any) -> None:
+    event = {"time": when, "action": action, "node": node, **details}
     with (cluster.run_dir / EVENTS_FILE).open("a") as events:
-        events.write(json.dumps({"time": now, "action": action, "node": node, **details}) + "\n")
-    return now
+        events.write(json.dumps(event) + "\n")
 
 
 def last_event(cluster: Cluster) -> dict[str, Any] | None:
@@ -282,9 +281,10 @@ def kill_node(stage: str, node: str | None, graceful: bool, force: bool) -> None
             "(--force to do it anyway)"
         )
     pid = cluster.node(name).pid
+    when = time.time()  # the signal's time: `status` counts the requests from here on
     cluster.supervisor.stop_service(name, kill=not graceful)
     how = "SIGTERM, graceful" if graceful else "SIGKILL"
-    when = record_event(cluster, "kill", name, pid=pid, graceful=graceful)
+    record_event(cluster, when, "kill", name, pid=pid, graceful=graceful)
     left = [n for n in alive if n != name]
     click.echo(
         f"{time.strftime('%H:%M:%S', time.localtime(when))} killed {name} (pid {pid}, {how}); "
@@ -328,7 +328,7 @@ def revive_node(stage: str, node: str | None, timeout: float) -> None:
             started = cluster.supervisor.start_service(name, timeout=timeout)
         except RuntimeFailure as exc:
             raise click.ClickException(f"{name} did not come back: {exc}") from exc
-        record_event(cluster, "revive", name, pid=started.pid)
+        record_event(cluster, time.time(), "revive", name, pid=started.pid)
         ports = ", ".join(f"127.0.0.1:{p}" for p in started.ports.values())
         click.echo(
             f"{time.strftime('%H:%M:%S')} {name} is back (pid {started.pid}, {ports}), healthy "
@@ -377,6 +377,11 @@ def status(stage: str, since: float | None) -> None:
     click.echo(f"  failed (5xx)     {sum(summary.failed.values())} ({failed})")
     if summary.failed_gets == 0:
         click.echo("  no GET failed")
+    if any(key.startswith("POST ") for key in summary.failed):
+        click.echo(
+            "  a POST that had reached a dying node is not resent by nginx (it may have been "
+            "acted on); the client retries it with the same Idempotency-Key"
+        )
     click.echo(f"  (nginx's log: {log})")
 
 
