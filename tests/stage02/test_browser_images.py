@@ -3,37 +3,30 @@ gone (the page's own HTML is checked by test_split.py; this checks the onerror s
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import SplitStage
+from tests.browser_support import CHROMIUM, SKIP_REASON
 
-CHROMIUM = Path(os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium"))
+from .conftest import SplitStage
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent (make browser)"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=SKIP_REASON),
 ]
 
 IMAGE = "article.product img"
 
 
 @pytest.fixture
-def page(split: SplitStage) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+def page(split: SplitStage, chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def shown_image(page: Any, url: str) -> tuple[str, int]:
