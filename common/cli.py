@@ -6,6 +6,7 @@ import click
 
 from common.bench.cli import register as register_bench
 from common.commands.admin import register as register_admin
+from common.commands.chaos import chaos
 from common.commands.data import seed
 from common.commands.demo import demo
 from common.commands.stage import with_seeding
@@ -32,6 +33,7 @@ def build_cli() -> click.Group:
     shop.add_command(seed)
     register_admin(shop)
     register_bench(shop)
+    shop.add_command(chaos)
     shop.add_command(demo)
     return shop
 

@@ -61,6 +61,8 @@ class Settings:
     cache_l2_ttl_seconds: float = 300.0
     cache_negative_ttl_seconds: float = 30.0
     cache_ttl_jitter: float = 0.1  # +-10 %: keys written together do not expire together
+    # Stage 04+: sessions in their own Redis (non-evicting), else in redis_url's.
+    session_redis_url: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -96,6 +98,7 @@ class Settings:
             cache_l2_ttl_seconds=_float(env, "SHOP_CACHE_L2_TTL_SECONDS", 300.0),
             cache_negative_ttl_seconds=_float(env, "SHOP_CACHE_NEGATIVE_TTL_SECONDS", 30.0),
             cache_ttl_jitter=_float(env, "SHOP_CACHE_TTL_JITTER", 0.1),
+            session_redis_url=env.get("SHOP_SESSION_REDIS_URL") or None,
             extra={k: v for k, v in env.items() if k.startswith("SHOP_")},
         )
 

@@ -51,7 +51,7 @@ def build_shop(settings: Settings) -> Shop:
 
 
 def _session_redis_url(settings: Settings) -> str:
-    url = settings.extra.get("SHOP_SESSION_REDIS_URL") or settings.redis_url
+    url = settings.session_redis_url or settings.redis_url
     if not url:
         raise ConfigError("SHOP_SESSION_REDIS_URL is not set: e.g. redis://sessions:6379/0")
     return url
