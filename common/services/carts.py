@@ -8,6 +8,7 @@ from common.domain import validation
 from common.domain.errors import NotFound, OutOfStock
 from common.domain.models import Cart, CartLine
 from common.ports import CatalogReader, UnitOfWork
+from common.services.retrying import retry_on_conflict
 
 
 class CartService:
@@ -32,14 +33,17 @@ class CartService:
                 product_id=product_id,
                 available=product.stock,
             )
+        return self._priced(self._write_quantity(user_id, product_id, qty))
+
+    @retry_on_conflict
+    def _write_quantity(self, user_id: int, product_id: int, qty: int) -> dict[int, int]:
         with self._uow() as uow:
             if qty == 0:
                 uow.carts.remove(user_id, [product_id])
             else:
                 uow.carts.set_quantity(user_id, product_id, qty)
             uow.commit()
-            quantities = uow.carts.quantities(user_id)
-        return self._priced(quantities)
+            return uow.carts.quantities(user_id)
 
     def _priced(self, quantities: dict[int, int]) -> Cart:
         products = self._catalog.products_by_ids(quantities)

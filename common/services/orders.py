@@ -14,11 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
-
 from common.domain import validation
 from common.domain.errors import (
-    Conflict,
     DuplicateKey,
     EmptyCart,
     NotFound,
@@ -28,6 +25,7 @@ from common.domain.errors import (
 from common.domain.models import NewOrder, Order, OrderStatus
 from common.ports import CatalogReader, PaymentGateway, UnitOfWork
 from common.services.carts import CartService
+from common.services.retrying import retry_on_conflict
 
 
 class OrderService:
@@ -80,12 +78,7 @@ class OrderService:
         with self._uow() as uow:
             return uow.orders.by_key(user_id, key)
 
-    @retry(
-        retry=retry_if_exception_type(Conflict),
-        stop=stop_after_attempt(5),
-        wait=wait_random(0.005, 0.05),
-        reraise=True,
-    )
+    @retry_on_conflict
     def _reserve(self, order: NewOrder) -> int:
         with self._uow() as uow:
             order_id = uow.orders.add(order)  # claims the key first

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from common.domain.errors import (
+    Conflict,
     EmailTaken,
     InvalidInput,
     NotFound,
@@ -11,6 +12,7 @@ from common.domain.errors import (
 )
 from common.services.accounts import AccountService
 from common.services.carts import CartService
+from tests.fakes import FakeCatalog, FakeUnitOfWork, Tables
 
 
 def test_a_registered_user_can_log_in_with_any_email_case(accounts: AccountService) -> None:
@@ -92,3 +94,18 @@ def test_more_than_the_stock_cannot_be_added(carts: CartService) -> None:
 def test_carts_are_per_user(carts: CartService) -> None:
     carts.set_quantity(7, 1, 1)
     assert carts.cart(8).lines == []
+
+
+def test_a_cart_write_that_lost_a_race_is_retried(tables: Tables) -> None:
+    attempts = []
+
+    class ConflictOnce(FakeUnitOfWork):
+        def commit(self) -> None:
+            attempts.append(1)
+            if len(attempts) == 1:
+                raise Conflict("deadlock")
+            super().commit()
+
+    carts = CartService(lambda: ConflictOnce(tables), FakeCatalog(tables))
+    assert [(line.product.id, line.qty) for line in carts.set_quantity(7, 1, 2).lines] == [(1, 2)]
+    assert len(attempts) == 2
