@@ -12,19 +12,24 @@ import psutil
 
 
 def tree_cpu_seconds(pid: int, create_time: float | None = None) -> float | None:
-    """CPU seconds of pid's tree so far, or None if the process is gone (or not the same)."""
+    """CPU seconds of pid's tree so far, or None if the process is gone (or not the same).
+
+    Never raises for a process that vanished: a node killed mid-window (``--kill-node-at``)
+    or stopped on purpose (pid 0 in the runner's state) reads as None."""
+    if pid <= 0:
+        return None
     try:
         root = psutil.Process(pid)
         if create_time is not None and abs(root.create_time() - create_time) > 0.05:
             return None  # the pid was reused: not our service
         processes = [root, *root.children(recursive=True)]
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
+    except psutil.Error:  # NoSuchProcess, ZombieProcess, AccessDenied
         return None
     total = 0.0
     for process in processes:
         try:
             t = process.cpu_times()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
+        except psutil.Error:
             continue  # exited between listing and reading: its time is lost, a rare hair
         total += t.user + t.system + t.children_user + t.children_system
     return total

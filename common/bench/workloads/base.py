@@ -16,6 +16,7 @@ from urllib.parse import quote
 from locust import FastHttpUser
 
 from common.bench.workloads.config import WorkloadConfig
+from common.bench.workloads.retry import send_with_retry
 from common.bench.zipf import ZipfSampler
 from common.seed import ADJECTIVES, MATERIALS, NOUNS
 
@@ -99,17 +100,27 @@ class ShopUser(FastHttpUser):
 
     def log_in(self) -> None:
         email = f"user{self.index % self.config.users + 1}@example.com"
-        with self.client.post(
+
+        def judge(response: Any) -> bool:
+            if response.status_code == 200:
+                return True
+            response.failure(
+                f"login {email}: HTTP {response.status_code} (is the stage seeded with "
+                f"at least {self.config.users} users? `shop seed STAGE`)"
+            )
+            return False
+
+        # Logging in twice is harmless: a retry needs no key.
+        send_with_retry(
+            lambda: self.client.post(
+                "/api/sessions",
+                json={"email": email, "password": self.config.password},
+                name="/api/sessions",
+                catch_response=True,
+            ),
             "/api/sessions",
-            json={"email": email, "password": self.config.password},
-            name="/api/sessions",
-            catch_response=True,
-        ) as response:
-            if response.status_code != 200:
-                response.failure(
-                    f"login {email}: HTTP {response.status_code} (is the stage seeded with "
-                    f"at least {self.config.users} users? `shop seed STAGE`)"
-                )
+            judge,
+        )
 
     def put_in_cart(self, product_id: int, qty: int) -> bool:
         """Set a cart line; True if the shop accepted it (False also for out of stock)."""
@@ -122,13 +133,18 @@ class ShopUser(FastHttpUser):
             return _judge(response, CART_NAME)
 
     def check_out(self) -> bool:
-        """POST the cart as an order with a fresh Idempotency-Key; True if placed."""
-        # A fresh key per attempt: a key reused across runs would replay the old order.
+        """POST the cart as an order with a fresh Idempotency-Key; True if placed.
+
+        An attempt that got no answer is retried with the same key (send_with_retry)."""
+        # A fresh key per order: a key reused across runs would replay the old order.
         headers = {"Idempotency-Key": str(uuid.uuid4())}
-        with self.client.post(
-            "/api/orders", json={}, headers=headers, name=ORDER_NAME, catch_response=True
-        ) as response:
-            return _judge(response, ORDER_NAME, expected=201)
+        return send_with_retry(
+            lambda: self.client.post(
+                "/api/orders", json={}, headers=headers, name=ORDER_NAME, catch_response=True
+            ),
+            ORDER_NAME,
+            lambda response: _judge(response, ORDER_NAME, expected=201),
+        )
 
     def buy(self, product_ids: list[int]) -> bool:
         accepted = [pid for pid in product_ids if self.put_in_cart(pid, 1)]
