@@ -137,3 +137,21 @@ def tail(path: Path, lines: int = 30) -> str:
             return "".join(deque(handle, maxlen=lines))
     except FileNotFoundError:
         return "(no log yet)\n"
+
+
+def listening_ports(pid: int) -> set[int]:
+    """TCP ports on which the process or any of its descendants listens."""
+    try:
+        root = psutil.Process(pid)
+        family = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return set()
+    ports: set[int] = set()
+    for process in family:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            ports.update(
+                c.laddr.port
+                for c in process.net_connections(kind="tcp")
+                if c.status == psutil.CONN_LISTEN
+            )
+    return ports

@@ -15,7 +15,7 @@ from common.runtime.cpus import allowed_cpus, fold_cpuset
 from common.runtime.errors import RuntimeFailure, ServiceFailed
 from common.runtime.paths import run_base_dir
 from common.runtime.plan import StagePlan, plan_stage
-from common.runtime.processes import exit_code, spawn, stop_process_group, tail
+from common.runtime.processes import exit_code, listening_ports, spawn, stop_process_group, tail
 from common.runtime.state import RunState, ServiceState
 
 # (service, event, detail): events are starting, healthy, running, stopping, stopped, failed.
@@ -194,6 +194,13 @@ class Supervisor:
         if first_start:
             launcher.after_start(ctx, wait_until)
         wait_until(lambda: launcher.is_healthy(ctx), "healthy")
+        # On a shared machine another program can take a port between our allocation and
+        # the server's bind, and answer the health probe in its place: the ports must be ours.
+        wanted = set(ctx.ports.values())
+        wait_until(
+            lambda: wanted <= listening_ports(service_state.pid),
+            f"listening on its own ports {sorted(wanted)} (is another program holding one?)",
+        )
         if first_start:
             self._report(name, "healthy", self._describe(service_state))
 
