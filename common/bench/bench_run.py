@@ -6,8 +6,9 @@ machine and the commit; `shop report` turns the newest ones into docs/results.md
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,9 @@ class BenchOptions:
     stage_cpus: str = "0"
     seed_products: int = 10_000
     keep_up: bool = False
+    nodes: int | None = None  # app nodes left running behind the load balancer (None: all)
+    kill_node_at: float | None = None  # seconds into each measured window: SIGKILL a node
+    kill_node: str | None = None  # which node (default: the last active one)
 
     def command(self) -> str:
         """The exact command that reproduces this result (every setting spelled out)."""
@@ -71,7 +75,36 @@ class BenchOptions:
             parts.append(f"--host {self.host}")
         else:
             parts += [f"--stage-cpus {self.stage_cpus}", f"--seed-products {self.seed_products}"]
+        if self.nodes is not None:
+            parts.append(f"--nodes {self.nodes}")
+        if self.kill_node_at is not None:
+            parts.append(f"--kill-node-at {self.kill_node_at:g}")
+            if self.kill_node:
+                parts.append(f"--kill-node {self.kill_node}")
         return " ".join(parts)
+
+
+@dataclass
+class Cluster:
+    """The app nodes behind the stage's load balancer (stage04 on), as `shop chaos` finds them."""
+
+    balancer: str
+    nodes: list[str]  # every node the stage declares
+    active: list[str]  # the ones this bench runs (--nodes); the others are stopped
+    stopped: list[str] = field(default_factory=list)  # stopped by this bench: restored after
+
+    def to_json(self) -> dict[str, Any]:
+        return {"balancer": self.balancer, "nodes": self.nodes, "active": self.active}
+
+
+def latest_name(options: BenchOptions, cluster: Cluster | None) -> str:
+    """The results/latest/ key: one per stage, workload, node count and kill experiment."""
+    name = f"{options.stage}-{options.workload}"
+    if cluster is not None:
+        name += f"-{len(cluster.active)}nodes"
+    if options.kill_node_at is not None:
+        name += "-kill"
+    return name + ".json"
 
 
 def run_bench(options: BenchOptions, console: Console, out: Path | None = None) -> Path:
@@ -85,7 +118,12 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
             "seeded accounts; some carts are shared[/]"
         )
 
+    if options.host and (options.nodes is not None or options.kill_node_at is not None):
+        raise BenchError("--nodes and --kill-node-at need the native runner: not with --host")
+    if options.kill_node_at is not None and not 0 <= options.kill_node_at < options.duration:
+        raise BenchError("--kill-node-at must fall inside the measured window (< --duration)")
     running = None
+    cluster = None
     if options.host:
         url = options.host.rstrip("/")
         console.print(
@@ -96,14 +134,20 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
         running = _prepare_stage(options, size, console)
         url = running.state.url or ""
     try:
+        if running is not None:
+            cluster = _set_nodes(options, running, console)
         waited = wait_ready(url)
         console.print(f"readiness gate: {url}/readyz ready after {waited:.1f}s")
-        result = _measure(options, config, size, url, running, console)
+        result = _measure(options, config, size, url, running, cluster, console)
     finally:
         if running is not None and running.started_here and not options.keep_up:
             console.print(f"stopping {options.stage} (started by this bench; --keep-up keeps it)")
             running.supervisor.down()
-    path = results.write_result(result, out, f"{options.stage}-{options.workload}.json")
+        elif running is not None and cluster is not None and cluster.stopped:
+            console.print(f"starting the nodes --nodes stopped again: {', '.join(cluster.stopped)}")
+            for name in cluster.stopped:
+                running.supervisor.start_service(name)
+    path = results.write_result(result, out, latest_name(options, cluster))
     _print_summary(console, result, path)
     return path
 
@@ -125,12 +169,57 @@ def _prepare_stage(options: BenchOptions, size: SeedSize, console: Console) -> R
     return running
 
 
+def _set_nodes(options: BenchOptions, running: RunningStage, console: Console) -> Cluster | None:
+    """Find the app nodes behind the load balancer; stop those beyond --nodes."""
+    from common.commands.chaos import find_nodes
+
+    balancer, nodes = find_nodes(running.supervisor, running.state)
+    if balancer is None or not nodes:
+        if options.nodes is not None or options.kill_node_at is not None:
+            raise BenchError(
+                f"{options.stage} has no app nodes behind a load balancer: --nodes and "
+                "--kill-node-at need one (e.g. stage04_cluster)"
+            )
+        return None
+    wanted = options.nodes if options.nodes is not None else len(nodes)
+    if not 1 <= wanted <= len(nodes):
+        raise BenchError(f"--nodes {wanted}: {options.stage} has {len(nodes)} app nodes")
+    cluster = Cluster(balancer, nodes, nodes[:wanted])
+    for name in nodes[wanted:]:
+        if running.state.services[name].is_alive():
+            running.supervisor.stop_service(name)
+            cluster.stopped.append(name)
+    if cluster.stopped:
+        console.print(
+            f"--nodes {wanted}: stopped {', '.join(cluster.stopped)}; {balancer} balances over "
+            f"{', '.join(cluster.active)}"
+        )
+    _refresh(running)
+    if options.kill_node_at is not None:
+        victim = options.kill_node or cluster.active[-1]
+        if victim not in cluster.active:
+            raise BenchError(
+                f"--kill-node {victim}: not an active app node ({', '.join(cluster.active)})"
+            )
+        if len(cluster.active) < 2:
+            raise BenchError("--kill-node-at with one node takes the shop down: use --nodes >= 2")
+    return cluster
+
+
+def _refresh(running: RunningStage) -> None:
+    """Re-read the runner's state after stopping or starting a service (new pids)."""
+    state = running.supervisor.status()
+    if state is not None:
+        running.state = state
+
+
 def _measure(
     options: BenchOptions,
     config: WorkloadConfig,
     size: SeedSize,
     url: str,
     running: RunningStage | None,
+    cluster: Cluster | None,
     console: Console,
 ) -> dict[str, Any]:
     machine = describe_machine()
@@ -161,7 +250,7 @@ def _measure(
         # Run 1 follows start and seeding: buffer pool, page cache and pools are cold.
         warmup = options.warmup + (options.prime if index == 1 else 0.0)
         run_spec = replace(spec, warmup=warmup)
-        run = _one_run(index, options, run_spec, running, endpoints, cores, console)
+        run = _one_run(index, options, run_spec, running, cluster, endpoints, cores, console)
         run["restocked_products_before"] = restocked
         runs.append(run)
         _print_run(console, run)
@@ -171,6 +260,8 @@ def _measure(
         "workload": options.workload,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": options.command(),
+        "nodes": len(cluster.active) if cluster else None,
+        "cluster": cluster.to_json() if cluster else None,
         "settings": {**asdict(options), "workload_config": asdict(config)},
         "machine": machine,
         "code": describe_commit(repo_root()),
@@ -186,12 +277,14 @@ def _one_run(
     options: BenchOptions,
     spec: LoadSpec,
     running: RunningStage | None,
+    cluster: Cluster | None,
     endpoints: list[dbstats.DbEndpoint],
     cores: int,
     console: Console,
 ) -> dict[str, Any]:
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    killer = _NodeKiller.maybe(options, running, cluster)
 
     stage_cpus = running.state.allowed_cpus if running else []
     generator_cpus = parse_cpu_list(options.generator_cpus) if options.generator_cpus else []
@@ -214,7 +307,26 @@ def _one_run(
                 description=(f"run {index}/{options.runs}: {phase} {elapsed:4.0f}s / {limit:g}s"),
             )
 
-        load = run_load(spec, log, lambda: sample(before), lambda: sample(after), tick)
+        def window_started() -> None:
+            sample(before)
+            if killer:
+                killer.arm()
+
+        def window_ended() -> None:
+            sample(after)
+            if killer:
+                killer.disarm()
+                # A killed node's CPU up to its death, read just before the signal.
+                for name, seconds in killer.cpu_at_kill.items():
+                    if after["cpu"].get(name) is None:
+                        after["cpu"][name] = seconds
+
+        try:
+            load = run_load(spec, log, window_started, window_ended, tick)
+        finally:
+            if killer:
+                killer.disarm()
+                killer.revive(console)
     services = _service_samples(running, before.get("cpu", {}), after.get("cpu", {}))
     db = {
         name: dbstats.counter_deltas(before.get("db", {}).get(name), counters)
@@ -224,9 +336,76 @@ def _one_run(
         index, load.stats, load.window_seconds, load.generator_cpu_seconds, services, db, cores
     )
     run["started_at"] = started
+    if killer:
+        run["kill"] = killer.record
     run["interference"] = _interference(run, before, after, stage_cpus, generator_cpus)
     run["generator"]["log"] = str(log)
     return run
+
+
+class _NodeKiller:
+    """SIGKILL one app node (through the runner) --kill-node-at seconds into the window,
+    and start it again after the run, as `shop chaos kill-node` / `revive-node` do."""
+
+    def __init__(self, running: RunningStage, node: str, at: float) -> None:
+        self.running, self.node, self.at = running, node, at
+        self.timer: threading.Timer | None = None
+        self.window_start = 0.0
+        self.cpu_at_kill: dict[str, float] = {}
+        self.record: dict[str, Any] = {"node": node, "at_seconds": at, "killed": False}
+
+    @classmethod
+    def maybe(
+        cls, options: BenchOptions, running: RunningStage | None, cluster: Cluster | None
+    ) -> _NodeKiller | None:
+        if options.kill_node_at is None or running is None or cluster is None:
+            return None
+        return cls(running, options.kill_node or cluster.active[-1], options.kill_node_at)
+
+    def arm(self) -> None:
+        self.window_start = time.time()
+        self.timer = threading.Timer(self.at, self._kill)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def disarm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            if self.timer is not threading.current_thread():
+                self.timer.join()
+            self.timer = None
+
+    def _kill(self) -> None:
+        service = self.running.state.services[self.node]
+        cpu = tree_cpu_seconds(service.pid, service.create_time)
+        if cpu is not None:
+            self.cpu_at_kill[self.node] = cpu
+        when = time.time()
+        try:
+            self.running.supervisor.stop_service(self.node, kill=True)
+        except Exception as exc:  # recorded, not raised: the load run goes on
+            self.record["error"] = str(exc)
+            return
+        self.record.update(
+            killed=True,
+            pid=service.pid,
+            time=when,
+            offset_seconds=when - self.window_start,
+            signal="SIGKILL",
+        )
+
+    def revive(self, console: Console) -> None:
+        if not self.record["killed"] or "revived_after_seconds" in self.record:
+            return
+        began = time.monotonic()
+        self.running.supervisor.start_service(self.node)
+        _refresh(self.running)
+        self.record["revived_after_seconds"] = time.monotonic() - began
+        console.print(
+            f"{self.node} killed {self.record['offset_seconds']:.1f}s into the window; "
+            f"revived (healthy after {self.record['revived_after_seconds']:.1f}s)",
+            highlight=False,
+        )
 
 
 def _interference(
@@ -258,7 +437,9 @@ def _service_cpu(running: RunningStage | None) -> dict[str, float | None]:
     if running is None:
         return {}
     return {
-        name: tree_cpu_seconds(s.pid, s.create_time) for name, s in running.state.services.items()
+        name: tree_cpu_seconds(s.pid, s.create_time)
+        for name, s in running.state.services.items()
+        if s.pid > 0  # stopped by --nodes: not part of this run
     }
 
 
@@ -276,6 +457,7 @@ def _service_samples(
             cpuset=s.cpuset,
         )
         for name, s in running.state.services.items()
+        if name in before  # a node stopped by --nodes (pid 0) was not sampled
     }
 
 

@@ -33,6 +33,8 @@ def bench() -> None:
 
     \b
       shop bench stage01_single          up, seed, 3 x (warm-up + 30 s window), one result
+      shop bench stage04_cluster --nodes 2            balance over app1, app2 only
+      shop bench stage04_cluster --kill-node-at 10    SIGKILL a node 10 s into each window
       shop bench calibrate               the generator's ceiling against nginx
       shop report                        results/ -> docs/results.md and charts
     """
@@ -99,6 +101,25 @@ def bench() -> None:
 )
 @click.option("--keep-up", is_flag=True, help="Leave a stage this command started running.")
 @click.option(
+    "--nodes",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Stage with app nodes behind a load balancer (stage04 on): keep the first N nodes "
+    "running and stop the others, so the balancer spreads the load over N (default: all).",
+)
+@click.option(
+    "--kill-node-at",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="In every measured window, SIGKILL one app node this many seconds in (through the "
+    "runner, as `shop chaos kill-node`); it is started again after the run.",
+)
+@click.option(
+    "--kill-node",
+    metavar="NAME",
+    help="The node --kill-node-at kills, e.g. app2 (default: the last active node).",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Result file (default results/<stage>-<workload>-<UTC time>.json).",
@@ -117,6 +138,9 @@ def run(
     stage_cpus: str,
     seed_products: int,
     keep_up: bool,
+    nodes: int | None,
+    kill_node_at: float | None,
+    kill_node: str | None,
     out: Path | None,
 ) -> None:
     """Benchmark STAGE: start it natively (unless --host), seed, gate on /readyz, then RUNS x
@@ -131,6 +155,8 @@ def run(
 
     if runs < 1 or users < 1 or duration <= 0:
         raise click.BadParameter("--runs, --users and --duration must be positive")
+    if kill_node and kill_node_at is None:
+        raise click.BadParameter("--kill-node needs --kill-node-at SECONDS")
     options = BenchOptions(
         stage=stage,
         workload=workload,
@@ -145,6 +171,9 @@ def run(
         stage_cpus=stage_cpus,
         seed_products=seed_products,
         keep_up=keep_up,
+        nodes=nodes,
+        kill_node_at=kill_node_at,
+        kill_node=kill_node,
     )
     run_bench(options, Console(), out)
 
