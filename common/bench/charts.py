@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from common.bench.results import row_label, row_order
+
 
 def _plt() -> Any:
     import matplotlib
@@ -24,7 +26,7 @@ def draw_charts(
     for workload in sorted({r["workload"] for r in benches}):
         rows = sorted(
             (r for r in benches if r["workload"] == workload and r["summary"]["throughput_rps"]),
-            key=lambda r: r["stage"],
+            key=row_order,
         )
         if not rows:
             continue
@@ -40,7 +42,7 @@ def _throughput(
     rows: list[dict[str, Any]], workload: str, ceiling: float | None, path: Path
 ) -> Path:
     plt = _plt()
-    stages = [r["stage"] for r in rows]
+    stages = [row_label(r) for r in rows]
     tp = [r["summary"]["throughput_rps"] for r in rows]
     medians = [t["median"] for t in tp]
     errors = [[t["median"] - t["min"] for t in tp], [t["max"] - t["median"] for t in tp]]
@@ -100,7 +102,7 @@ def _throughput(
 
 def _latency(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     plt = _plt()
-    stages = [r["stage"] for r in rows]
+    stages = [row_label(r) for r in rows]
     width = 0.25
     fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
     for i, (key, color) in enumerate(
@@ -135,7 +137,7 @@ def _latency(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
 
 def _demand(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     plt = _plt()
-    stages = [r["stage"] for r in rows]
+    stages = [row_label(r) for r in rows]
     tiers = sorted({t for r in rows for t in r["summary"]["demand_ms"]})
     palette = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3"]
     fig, ax = plt.subplots(figsize=(7, 4), dpi=110)

@@ -83,3 +83,56 @@ def bottleneck(found: list[Server]) -> Server | None:
     """The server that saturates first (lowest bound)."""
     bounded = [s for s in found if s.bound_rps is not None]
     return min(bounded, key=lambda s: s.bound_rps or 0.0) if bounded else None
+
+
+# ---- scale-out: the bound for N identical app nodes ---------------------------------------
+
+SCALE_OUT_NODES = (1, 2, 3, 6, 12)
+
+
+@dataclass(frozen=True)
+class ScaleOutRow:
+    nodes: int
+    bound_rps: float | None  # min over servers; None when no server has a demand
+    bottleneck: tuple[str, ...]  # the tiers of the server that saturates first
+    app_bound_rps: float | None  # N / D_app: the app tier alone
+
+
+def scale_out(
+    demands_s: dict[str, float],
+    declared_cpusets: dict[str, str | None],
+    app_nodes: list[str],
+    machine_cores: int,
+    node_counts: tuple[int, ...] = SCALE_OUT_NODES,
+) -> list[ScaleOutRow]:
+    """The bottleneck bound if the app tier were N identical nodes of one core each.
+
+    The app nodes' demands (CPU s per request) add up to D_app, the app CPU a request costs
+    wherever it runs; N nodes give the app tier N cores: X <= N / D_app. Every other server
+    keeps its declared cores (tiers sharing a CPU set stay one server, as in ``servers``):
+    X(N) = min(N / D_app, min over the others of cores / D). A bound, not a measurement."""
+    d_app = sum(demands_s.get(n, 0.0) for n in app_nodes)
+    others = [  # Tier.cpu_seconds holds the demand here: the grouping only reads the CPU sets
+        tier(name, d, declared_cpusets.get(name))
+        for name, d in demands_s.items()
+        if name not in app_nodes
+    ]
+    fixed: list[tuple[tuple[str, ...], float]] = []
+    for members in group_servers(others):
+        declared = {c for t in members for c in (t.declared_cpus or ())}
+        cores = len(declared) if declared else machine_cores
+        d = sum(t.cpu_seconds for t in members)  # here: seconds per request
+        if d > 0:
+            fixed.append((tuple(t.name for t in members), cores / d))
+    rows = []
+    for n in node_counts:
+        app_bound = n / d_app if d_app > 0 else None
+        candidates = list(fixed)
+        if app_bound is not None:
+            candidates.append((("app",), app_bound))  # the app nodes, as one tier
+        if not candidates:
+            rows.append(ScaleOutRow(n, None, (), app_bound))
+            continue
+        tiers, bound = min(candidates, key=lambda c: c[1])
+        rows.append(ScaleOutRow(n, bound, tiers, app_bound))
+    return rows

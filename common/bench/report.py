@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from common.bench.results import load_results
+from common.bench import demand
+from common.bench.results import load_results, row_label, row_order
 
 BASELINE_STAGE = "stage01_single"
 
@@ -55,14 +56,14 @@ SPREAD_TARGET_PCT = 10.0
 def spread_checks(rows: list[dict[str, Any]]) -> list[str]:
     """The issue's repeatability check, stated per stage from the data, with its likely cause."""
     lines = []
-    for r in sorted(rows, key=lambda r: r["stage"]):
+    for r in sorted(rows, key=row_order):
         s = r["summary"]
         tp = s["throughput_rps"]
         if not tp:
             continue
         met = tp["spread_pct"] <= SPREAD_TARGET_PCT
         text = (
-            f"- {r['stage']}: spread {tp['spread_pct']:.1f}% "
+            f"- {row_label(r)}: spread {tp['spread_pct']:.1f}% "
             f"{'within' if met else 'ABOVE'} the {SPREAD_TARGET_PCT:.0f}% target"
         )
         noise = s.get("foreign_share_stage_max")
@@ -84,7 +85,7 @@ def workload_table(rows: list[dict[str, Any]]) -> list[str]:
         "gain vs stage01 |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in sorted(rows, key=lambda r: r["stage"]):
+    for r in sorted(rows, key=row_order):
         s = r["summary"]
         tp = s["throughput_rps"]
         tp_cell = (
@@ -103,7 +104,7 @@ def workload_table(rows: list[dict[str, Any]]) -> list[str]:
         )
         share = s["generator_share_max"]
         lines.append(
-            f"| {r['stage']} | {tp_cell} | {_fmt(s['p50_ms'])} / {_fmt(s['p95_ms'])} / "
+            f"| {row_label(r)} | {tp_cell} | {_fmt(s['p50_ms'])} / {_fmt(s['p95_ms'])} / "
             f"{_fmt(s['p99_ms'])} | {s['failures']} of {s['requests']:,} | "
             f"{s['business_outcomes'].get('out_of_stock', 0)} | {tiers_cell(s)} | {queries} | "
             f"{bottleneck_cell(s)} | {_fmt(100 * share if share is not None else None)}% | "
@@ -120,12 +121,12 @@ def workload_table(rows: list[dict[str, Any]]) -> list[str]:
         "other processes on stage CPUs | bound req/s | valid |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in sorted(rows, key=lambda r: r["stage"]):
+    for r in sorted(rows, key=row_order):
         for run in r["runs"]:
             noise = run.get("interference", {}).get("foreign_share_stage_cpus")
             bound = (run.get("bottleneck") or {}).get("bound_rps")
             lines.append(
-                f"| {r['stage']} | {run['run']} | {run['throughput_rps']:.1f} | "
+                f"| {row_label(r)} | {run['run']} | {run['throughput_rps']:.1f} | "
                 f"{run['p50_ms']:.0f} / {run['p95_ms']:.0f} / {run['p99_ms']:.0f} | "
                 f"{run['failures']} | {_pct(run['generator'].get('share_of_one_core'))} | "
                 f"{_pct(noise)} | {_fmt(bound)} | {'yes' if run.get('valid') else 'NO'} |"
@@ -133,13 +134,76 @@ def workload_table(rows: list[dict[str, Any]]) -> list[str]:
     lines.append("")
     lines.append("Reproduce (one line per row, run on the machine described above):")
     lines.append("")
-    for r in sorted(rows, key=lambda r: r["stage"]):
+    for r in sorted(rows, key=row_order):
         code = r["code"]
         dirty = ", uncommitted changes" if code["dirty"] else ""
         lines.append(
-            f"- {r['stage']}: `{r['command']}` — commit `{code['commit'][:10]}`"
+            f"- {row_label(r)}: `{r['command']}` — commit `{code['commit'][:10]}`"
             f"{dirty}, {r['created_at']}, `{Path(r['_path']).name}` in results/latest/"
         )
+    return lines
+
+
+def scale_out_source(rows: list[dict[str, Any]], stage: str) -> dict[str, Any] | None:
+    """The result of STAGE whose demands the scale-out bound uses: most nodes, no kill."""
+    candidates = [
+        r
+        for r in rows
+        if r["stage"] == stage
+        and r.get("cluster")
+        and (r.get("settings") or {}).get("kill_node_at") is None
+        and any(v is not None for v in r["summary"]["demand_ms"].values())
+    ]
+    return max(candidates, key=lambda r: (r.get("nodes") or 0, r["created_at"]), default=None)
+
+
+def scale_out_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Per stage with several identical app nodes: the bound for 1, 2, 3, 6, 12 nodes."""
+    lines: list[str] = []
+    for stage in sorted({r["stage"] for r in rows if r.get("cluster")}):
+        source = scale_out_source(rows, stage)
+        if source is None:
+            continue
+        s = source["summary"]
+        demands = {n: v / 1000 for n, v in s["demand_ms"].items() if v is not None}
+        services = (source.get("target") or {}).get("services", {})
+        cpusets = {n: services.get(n, {}).get("declared_cpuset") for n in demands}
+        apps = [n for n in source["cluster"]["nodes"] if n in demands]
+        table = demand.scale_out(
+            demands, cpusets, apps, int(source["machine"].get("logical_cpus") or 1)
+        )
+        measured = {
+            r.get("nodes"): r["summary"]["throughput_rps"]
+            for r in rows
+            if r["stage"] == stage
+            and r["summary"]["throughput_rps"]
+            and (r.get("settings") or {}).get("kill_node_at") is None
+        }
+        d_app = 1000 * sum(demands[n] for n in apps)
+        lines += [
+            "",
+            f"**{stage}: scale-out bound — computed from measured service demands, not "
+            "measured.** The app nodes' CPU per request adds up to D_app = "
+            f"{d_app:.2f} ms ({' + '.join(apps)}, in `{row_label(source)}`); N nodes of one "
+            "core each bound the app tier at N / D_app. Every other server keeps its declared "
+            "cores: X(N) = min(N / D_app, cores / D of each other server).",
+            "",
+            "| app nodes | bound req/s | bottleneck | app tier alone (N / D_app) | "
+            "measured req/s (median, this machine) |",
+            "|---|---|---|---|---|",
+        ]
+        for row in table:
+            tp = measured.get(row.nodes)
+            lines.append(
+                f"| {row.nodes} | {_fmt(row.bound_rps)} | {'+'.join(row.bottleneck) or '-'} | "
+                f"{_fmt(row.app_bound_rps)} | {_fmt(tp['median'], 1) if tp else '-'} |"
+            )
+        lines += [
+            "",
+            f"Demands from: `{source['command']}` (commit `{source['code']['commit'][:10]}`, "
+            f"{source['created_at']}). On a machine with fewer cores than the declared "
+            "servers, the measured column cannot follow the bound: the nodes share a core.",
+        ]
     return lines
 
 
@@ -199,7 +263,7 @@ def render_markdown(results: list[dict[str, Any]], charts: dict[str, list[str]])
     ]
     for workload in sorted({r["workload"] for r in benches}):
         rows = [r for r in benches if r["workload"] == workload]
-        lines += [f"## Workload: {workload}", "", *workload_table(rows), ""]
+        lines += [f"## Workload: {workload}", "", *workload_table(rows), *scale_out_lines(rows), ""]
         for image in charts.get(workload, []):
             lines += [f"![{workload}: {Path(image).stem}](img/{Path(image).name})", ""]
     lines += [

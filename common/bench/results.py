@@ -43,3 +43,22 @@ def load_results(directory: Path) -> list[dict[str, Any]]:
         data["_path"] = str(path)
         found.append(data)
     return found
+
+
+def row_label(result: dict[str, Any]) -> str:
+    """How a result is named in tables and charts: the stage, plus its node count and kill
+    experiment when it has app nodes behind a load balancer, e.g. "stage04_cluster (2 nodes)"."""
+    extras = []
+    nodes = result.get("nodes")
+    if nodes:
+        extras.append(f"{nodes} node{'s' if nodes != 1 else ''}")
+    kill_at = (result.get("settings") or {}).get("kill_node_at")
+    if kill_at is not None:
+        extras.append(f"node killed at {kill_at:g} s")
+    return f"{result['stage']} ({', '.join(extras)})" if extras else str(result["stage"])
+
+
+def row_order(result: dict[str, Any]) -> tuple[str, int, bool]:
+    """Stages in order; within a stage, by node count, a kill experiment last."""
+    killed = (result.get("settings") or {}).get("kill_node_at") is not None
+    return (str(result["stage"]), int(result.get("nodes") or 0), killed)

@@ -8,8 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
+from common.bench import aggregate, demand
+from common.bench.bench_run import BenchOptions, Cluster, latest_name
 from common.bench.cpu import tree_cpu_seconds
+from common.bench.report import scale_out_lines, workload_table
+from common.bench.results import row_label, row_order
 from common.bench.workloads.retry import send_with_retry
+from tests.bench.fixtures import bench_result
 
 # ---- client retry with the same Idempotency-Key ----------------------------------------------
 
@@ -97,3 +104,117 @@ def test_vanished_or_stopped_pid_reads_as_none() -> None:
     child.wait()
     assert tree_cpu_seconds(child.pid) is None  # reaped: gone
     assert tree_cpu_seconds(0) is None  # a service stopped on purpose has pid 0
+
+
+# ---- scale-out bound -------------------------------------------------------------------------
+
+STAGE04_CPUSETS = {
+    "app1": "0",
+    "app2": "4",
+    "app3": "5",
+    "db": "1",
+    "lb": "6",
+    "minio": "2",
+    "redis": "3",
+    "sessions": "3",
+}
+
+
+def stage04_demands() -> dict[str, float]:
+    # CPU seconds per request: 3 nodes sharing 6 ms of app work, db 1 ms, lb 0.5 ms.
+    return {
+        "app1": 0.002,
+        "app2": 0.002,
+        "app3": 0.002,
+        "db": 0.001,
+        "lb": 0.0005,
+        "minio": 0.0001,
+        "redis": 0.0001,
+        "sessions": 0.0002,
+    }
+
+
+def test_scale_out_adds_app_nodes_until_another_server_binds() -> None:
+    rows = demand.scale_out(
+        stage04_demands(), STAGE04_CPUSETS, ["app1", "app2", "app3"], machine_cores=2
+    )
+    by_n = {r.nodes: r for r in rows}
+    assert [r.nodes for r in rows] == [1, 2, 3, 6, 12]
+    # D_app = 6 ms: N / 0.006 until the db (1 core / 1 ms = 1000 req/s) binds.
+    assert by_n[1].bound_rps == pytest.approx(1 / 0.006) and by_n[1].bottleneck == ("app",)
+    assert by_n[3].bound_rps == pytest.approx(500.0) and by_n[3].bottleneck == ("app",)
+    assert by_n[6].app_bound_rps == pytest.approx(1000.0)
+    assert by_n[12].bound_rps == pytest.approx(1000.0) and by_n[12].bottleneck == ("db",)
+
+
+def test_scale_out_keeps_shared_cpusets_grouped() -> None:
+    demands = {"app1": 0.001, "redis": 0.0006, "sessions": 0.0006}
+    rows = demand.scale_out(demands, STAGE04_CPUSETS, ["app1"], machine_cores=2, node_counts=(12,))
+    # redis + sessions share CPU 3: one server of 1.2 ms -> 833 req/s < 12 / 1 ms.
+    assert rows[0].bottleneck == ("redis", "sessions")
+    assert rows[0].bound_rps == pytest.approx(1 / 0.0012)
+
+
+def test_scale_out_without_demands_has_no_bound() -> None:
+    (row,) = demand.scale_out({}, {}, ["app1"], machine_cores=2, node_counts=(3,))
+    assert row.bound_rps is None and row.app_bound_rps is None
+
+
+# ---- results per node count ------------------------------------------------------------------
+
+
+def stage04_result(nodes: int, rps: float, kill_at: float | None = None) -> dict[str, Any]:
+    result = bench_result("stage04_cluster", [rps])
+    demands_ms = {n: 1000 * d for n, d in stage04_demands().items()}
+    active = [f"app{i}" for i in range(1, nodes + 1)]
+    for run in result["runs"]:
+        run["services"] = {
+            n: {"demand_ms": d * 3 / nodes if n.startswith("app") else d}
+            for n, d in demands_ms.items()
+            if not n.startswith("app") or n in active
+        }
+    result["summary"] = aggregate.summarize(result["runs"])
+    result["nodes"] = nodes
+    result["cluster"] = {"balancer": "lb", "nodes": ["app1", "app2", "app3"], "active": active}
+    result["settings"] = {"nodes": nodes, "kill_node_at": kill_at}
+    result["target"] = {"services": {n: {"declared_cpuset": c} for n, c in STAGE04_CPUSETS.items()}}
+    options = BenchOptions(
+        "stage04_cluster", nodes=nodes, kill_node_at=kill_at, kill_node="app2" if kill_at else None
+    )
+    result["command"] = options.command()
+    return result
+
+
+def test_labels_and_latest_keys_per_node_count() -> None:
+    one, three, killed = (
+        stage04_result(1, 90.0),
+        stage04_result(3, 100.0),
+        stage04_result(3, 80.0, 5.0),
+    )
+    assert row_label(one) == "stage04_cluster (1 node)"
+    assert row_label(killed) == "stage04_cluster (3 nodes, node killed at 5 s)"
+    assert row_label(bench_result("stage01_single", [1.0])) == "stage01_single"
+    assert sorted([killed, three, one], key=row_order) == [one, three, killed]
+    cluster = Cluster("lb", ["app1", "app2", "app3"], ["app1"])
+    assert latest_name(BenchOptions("stage04_cluster", nodes=1), cluster) == (
+        "stage04_cluster-mixed-1nodes.json"
+    )
+    assert latest_name(BenchOptions("stage04_cluster", kill_node_at=5), cluster).endswith(
+        "-1nodes-kill.json"
+    )
+    assert latest_name(BenchOptions("stage01_single"), None) == "stage01_single-mixed.json"
+    assert killed["command"].endswith("--nodes 3 --kill-node-at 5 --kill-node app2")
+
+
+def test_report_shows_rows_per_node_count_and_the_bound_table() -> None:
+    rows = [stage04_result(1, 90.0), stage04_result(3, 100.0), stage04_result(3, 80.0, 5.0)]
+    text = "\n".join(workload_table(rows) + scale_out_lines(rows))
+    assert "| stage04_cluster (1 node) | 90.0" in text
+    assert "| stage04_cluster (3 nodes) | 100.0" in text
+    assert "| stage04_cluster (3 nodes, node killed at 5 s) | 80.0" in text
+    assert "scale-out bound — computed from measured service demands, not measured" in text
+    assert "D_app = 6.00 ms (app1 + app2 + app3, in `stage04_cluster (3 nodes)`)" in text
+    assert "| 3 | 500 | app | 500 | 100.0 |" in text
+    assert "| 1 | 167 | app | 167 | 90.0 |" in text
+    assert "| 12 | 1,000 | db | 2,000 | - |" in text
+    assert "`shop bench stage04_cluster --workload mixed" in text and "--nodes 3`" in text
