@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,16 @@ def _plt() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _tick_labels(rows: list[dict[str, Any]]) -> list[str]:
+    """Row labels wrapped to a bar's width: "stage04_cluster (3 nodes)" on three lines."""
+    return [textwrap.fill(row_label(r).replace("_", " "), 16) for r in rows]
+
+
+def _figure(plt: Any, rows: list[dict[str, Any]]) -> tuple[Any, Any]:
+    # Wider with more rows, so labels and bars never overlap.
+    return plt.subplots(figsize=(max(7.0, 1.3 * len(rows) + 2.0), 4.6), dpi=110)
 
 
 def draw_charts(
@@ -42,12 +53,12 @@ def _throughput(
     rows: list[dict[str, Any]], workload: str, ceiling: float | None, path: Path
 ) -> Path:
     plt = _plt()
-    stages = [row_label(r) for r in rows]
+    stages = _tick_labels(rows)
     tp = [r["summary"]["throughput_rps"] for r in rows]
     medians = [t["median"] for t in tp]
     errors = [[t["median"] - t["min"] for t in tp], [t["max"] - t["median"] for t in tp]]
     bounds = [(r["summary"]["bottleneck"] or {}).get("bound_rps") for r in rows]
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    fig, ax = _figure(plt, rows)
     xs = list(range(len(rows)))
     ax.bar(
         xs,
@@ -102,9 +113,9 @@ def _throughput(
 
 def _latency(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     plt = _plt()
-    stages = [row_label(r) for r in rows]
+    stages = _tick_labels(rows)
     width = 0.25
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    fig, ax = _figure(plt, rows)
     for i, (key, color) in enumerate(
         (("p50_ms", "#55A868"), ("p95_ms", "#DD8452"), ("p99_ms", "#C44E52"))
     ):
@@ -137,10 +148,11 @@ def _latency(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
 
 def _demand(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     plt = _plt()
-    stages = [row_label(r) for r in rows]
+    stages = _tick_labels(rows)
     tiers = sorted({t for r in rows for t in r["summary"]["demand_ms"]})
-    palette = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3"]
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    # One distinct colour per tier (up to 20), so app1 and the sessions Redis never match.
+    palette = [plt.get_cmap("tab20")(i) for i in range(20)]
+    fig, ax = _figure(plt, rows)
     bottom = [0.0] * len(rows)
     for i, tier in enumerate(tiers):
         values = [r["summary"]["demand_ms"].get(tier) or 0.0 for r in rows]
@@ -168,7 +180,7 @@ def _demand(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     ax.set_ylim(0, max(bottom) * 1.2 if max(bottom) > 0 else 1)
     ax.set_ylabel("CPU ms per request (service demand)")
     ax.set_title(f"CPU per request by tier, workload {workload}", fontsize=11)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
