@@ -2,15 +2,26 @@
 
 Adapters in ``common/adapters`` implement them; stages choose which adapter plugs into
 which port. Services and the web layer only ever see these protocols.
+
+Checkout (``common/services/orders.py``) talks to four bounded contexts through ports of
+their own, so the same code runs whether they live in one process and one database (stages
+01-05), in separate services over HTTP (stage06) or behind a message broker (stage07):
+
+* ``Inventory``  reserves and releases the stock of one order, keyed by the order;
+* ``CartLines``  reads a user's cart and clears the lines that were ordered;
+* ``Payments``   charges and refunds, keyed by the order;
+* the order's own unit of work stores the order and the events it raised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from common.domain.events import Event
 from common.domain.models import (
     Category,
     NewOrder,
@@ -21,6 +32,8 @@ from common.domain.models import (
     ProductQuery,
     User,
 )
+
+# ---- catalog ------------------------------------------------------------------------------
 
 
 class CatalogReader(Protocol):
@@ -36,7 +49,8 @@ class CatalogReader(Protocol):
 
 
 class CatalogWriter(Protocol):
-    """Bulk and admin writes to the catalog (seeding, price changes)."""
+    """Bulk and admin writes to the catalog (seeding, price changes, restocking). Every
+    write publishes what it changed (``ProductChanged``, ``StockChanged``, ...)."""
 
     def add_categories(self, categories: Iterable[Category]) -> None: ...
 
@@ -49,6 +63,18 @@ class CatalogWriter(Protocol):
         ...
 
     def count_products(self) -> int: ...
+
+
+# ---- events -------------------------------------------------------------------------------
+
+
+class EventPublisher(Protocol):
+    """Where committed domain events go: an in-process bus now, a broker from stage07."""
+
+    def publish(self, events: Sequence[Event]) -> None: ...
+
+
+# ---- write side: repositories inside a unit of work ----------------------------------------
 
 
 class UserRepository(Protocol):
@@ -67,14 +93,6 @@ class CartRepository(Protocol):
     def remove(self, user_id: int, product_ids: Iterable[int]) -> None: ...
 
 
-class StockRepository(Protocol):
-    def reserve(self, product_id: int, qty: int) -> bool:
-        """Take ``qty`` units atomically; False (and nothing taken) when fewer are left."""
-        ...
-
-    def release(self, product_id: int, qty: int) -> None: ...
-
-
 class OrderRepository(Protocol):
     def add(self, order: NewOrder) -> int:
         """Store a pending order; raise DuplicateKey if its idempotency key is used."""
@@ -82,28 +100,22 @@ class OrderRepository(Protocol):
 
     def by_key(self, user_id: int, idempotency_key: str) -> Order | None: ...
 
+    def by_ref(self, order_ref: str) -> Order | None: ...
+
     def by_id(self, order_id: int) -> Order | None: ...
 
     def for_user(self, user_id: int) -> list[Order]: ...
 
-    def set_status(self, order_id: int, status: OrderStatus) -> None: ...
+    def pending_before(self, moment: datetime, limit: int) -> list[Order]:
+        """Orders still pending that were placed before ``moment`` (naive UTC)."""
+        ...
+
+    def transition(self, order_id: int, to: OrderStatus) -> bool:
+        """Move a *pending* order to ``to``; False (and no change) if it was not pending."""
+        ...
 
 
-class UnitOfWork(Protocol):
-    """One atomic transaction over the write-side repositories (cosmicpython's UoW)."""
-
-    @property
-    def users(self) -> UserRepository: ...
-
-    @property
-    def carts(self) -> CartRepository: ...
-
-    @property
-    def stock(self) -> StockRepository: ...
-
-    @property
-    def orders(self) -> OrderRepository: ...
-
+class _Transaction(Protocol):
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -113,7 +125,94 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    def commit(self) -> None: ...
+    def commit(self) -> None:
+        """Commit, then publish the events recorded in this unit of work."""
+        ...
+
+    def record(self, event: Event) -> None:
+        """Publish ``event`` once (and only if) this unit of work commits."""
+        ...
+
+
+class AccountsUnitOfWork(_Transaction, Protocol):
+    @property
+    def users(self) -> UserRepository: ...
+
+
+class CartsUnitOfWork(_Transaction, Protocol):
+    @property
+    def carts(self) -> CartRepository: ...
+
+
+class OrdersUnitOfWork(_Transaction, Protocol):
+    @property
+    def orders(self) -> OrderRepository: ...
+
+
+class UnitOfWork(AccountsUnitOfWork, CartsUnitOfWork, OrdersUnitOfWork, Protocol):
+    """One atomic transaction over the repositories of one database (cosmicpython's UoW).
+    Each service asks only for the narrow protocol it needs, so a service that owns one
+    schema (stage06) can be given a unit of work over that schema alone."""
+
+
+# ---- checkout's collaborators ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockLine:
+    product_id: int
+    qty: int
+
+
+class Inventory(Protocol):
+    """Stock, reserved per order. Every call is keyed by the order's reference, so running
+    it again after a crash or a lost answer never takes or gives back anything twice."""
+
+    def reserve(self, order_ref: str, lines: Sequence[StockLine]) -> None:
+        """Take the stock of every line, or of none (``OutOfStock``). Repeating it for the
+        same order takes nothing more (other lines replace a reservation still held); a
+        released reservation is final (``ReservationExpired``)."""
+        ...
+
+    def commit(self, order_ref: str) -> bool:
+        """Make the order's reservation final (the order is paid). False when there is no
+        held reservation any more (it was released): the caller must undo the payment."""
+        ...
+
+    def release(self, order_ref: str) -> None:
+        """Give a held reservation's stock back; nothing happens if it is not held."""
+        ...
+
+    def held_before(self, moment: datetime, limit: int) -> list[str]:
+        """References of reservations still held that were made before ``moment``."""
+        ...
+
+
+class CartLines(Protocol):
+    """The part of a cart that checkout needs."""
+
+    def quantities(self, user_id: int) -> dict[int, int]: ...
+
+    def clear_lines(self, user_id: int, product_ids: Iterable[int]) -> None: ...
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    approved: bool
+    reference: str
+    reason: str = ""
+
+
+class Payments(Protocol):
+    """A payment provider. Calls with the same key are the same payment: a retried charge
+    never charges twice, and answers as the first one did."""
+
+    def charge(self, key: str, amount_cents: int) -> PaymentResult: ...
+
+    def refund(self, key: str) -> None: ...
+
+
+# ---- files, sessions, health, passwords ----------------------------------------------------
 
 
 class FileStore(Protocol):
@@ -142,17 +241,6 @@ class SessionStore(Protocol):
     def save(self, session_id: str, data: Mapping[str, Any], ttl_seconds: int) -> None: ...
 
     def delete(self, session_id: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class PaymentResult:
-    approved: bool
-    reference: str
-    reason: str = ""
-
-
-class PaymentGateway(Protocol):
-    def charge(self, order_ref: str, amount_cents: int) -> PaymentResult: ...
 
 
 class Degraded(Exception):

@@ -11,10 +11,9 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from common.domain.errors import DuplicateKey
 from common.domain.models import Category, Product
 from common.images import product_png
-from common.shop import Shop
+from common.operations import StageOperations
 
 SEEDED_PASSWORD = "password123"
 
@@ -129,6 +128,7 @@ class SeedSize:
 
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
+_USER_BATCH = 100
 
 
 def category_slug(name: str) -> str:
@@ -165,20 +165,23 @@ def generate_products(size: SeedSize, categories: list[Category]) -> Iterator[Pr
         )
 
 
-def seed_shop(shop: Shop, size: SeedSize, progress: Progress | None = None) -> dict[str, int]:
+def seed_shop(
+    ops: StageOperations, size: SeedSize, progress: Progress | None = None
+) -> dict[str, int]:
+    """Seed a stage through its operations (common/operations.py); idempotent."""
     report = progress or (lambda _phase, _done, _total: None)
     categories = generate_categories(size)
-    shop.catalog_writer.add_categories(categories)
+    ops.catalog.add_categories(categories)
     report("categories", len(categories), len(categories))
 
     products = list(generate_products(size, categories))
-    shop.catalog_writer.add_products(products)
+    ops.catalog.add_products(products)
     report("products", len(products), len(products))
 
     written = 0
     for done, product in enumerate(products, start=1):
-        if not shop.files.exists(product.image_key):
-            shop.files.put(
+        if not ops.files.exists(product.image_key):
+            ops.files.put(
                 product.image_key,
                 product_png(product.id, weight_bytes=size.image_bytes),
                 "image/png",
@@ -188,22 +191,17 @@ def seed_shop(shop: Shop, size: SeedSize, progress: Progress | None = None) -> d
             report("images", done, len(products))
 
     # Hashing is deliberately slow (scrypt); seeded users share one password, hashed once.
-    password_hash = shop.hasher.hash(SEEDED_PASSWORD)
+    password_hash = ops.hasher.hash(SEEDED_PASSWORD)
     added = 0
-    with shop.uow() as uow:
-        for n in range(1, size.users + 1):
-            if uow.users.by_email(seeded_email(n)) is None:
-                try:
-                    uow.users.add(seeded_email(n), f"User {n}", password_hash)
-                    added += 1
-                except DuplicateKey:
-                    pass
-            if n % 100 == 0 or n == size.users:
-                report("users", n, size.users)
-        uow.commit()
+    for start in range(1, size.users + 1, _USER_BATCH):
+        numbers = range(start, min(start + _USER_BATCH, size.users + 1))
+        added += ops.users.add_missing(
+            ((seeded_email(n), f"User {n}") for n in numbers), password_hash
+        )
+        report("users", numbers[-1], size.users)
     return {
         "categories": len(categories),
-        "products": shop.catalog_writer.count_products(),
+        "products": ops.catalog.count_products(),
         "images_written": written,
         "users_added": added,
     }

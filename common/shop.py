@@ -1,7 +1,8 @@
 """The assembled shop: services wired to the adapters a stage chose.
 
-A stage's composition root (``stageNN_name/app.py``) picks adapters for each port and calls
-``assemble_shop``; everything else (services, web app) is the same in every stage.
+A stage's composition root (``stageNN_name/app.py``) picks an adapter for each port (the
+database, the cache, the session store, the password hasher, the payment provider, ...) and
+calls ``assemble_shop``; the services and the web app are the same in every stage.
 """
 
 from __future__ import annotations
@@ -9,22 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from common.adapters.passwords import WerkzeugHasher
-from common.adapters.simulated_payment import SimulatedPayment
 from common.config import Settings
+from common.operations import StageOperations, UserSeeder
 from common.ports import (
     CatalogReader,
     CatalogWriter,
     FileStore,
     HealthCheck,
+    Inventory,
     PasswordHasher,
+    Payments,
     SessionStore,
     UnitOfWork,
 )
 from common.services.accounts import AccountService
 from common.services.carts import CartService
 from common.services.catalog import CatalogService
-from common.services.orders import OrderService
+from common.services.orders import CheckoutRecovery, OrderService
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,11 @@ class Shop:
     accounts: AccountService
     carts: CartService
     orders: OrderService
+    recovery: CheckoutRecovery
     files: FileStore
     sessions: SessionStore
-    catalog_writer: CatalogWriter
-    hasher: PasswordHasher
-    uow: Callable[[], UnitOfWork]
     health: Mapping[str, HealthCheck]
+    operations: StageOperations  # what `shop seed`, `shop admin` and `shop bench` use
 
 
 def assemble_shop(
@@ -48,27 +49,34 @@ def assemble_shop(
     uow: Callable[[], UnitOfWork],
     catalog: CatalogReader,
     catalog_writer: CatalogWriter,
+    inventory: Inventory,
+    payments: Payments,
+    hasher: PasswordHasher,
     files: FileStore,
     sessions: SessionStore,
     health: Mapping[str, HealthCheck],
 ) -> Shop:
-    hasher = WerkzeugHasher(settings.password_hash_method)
-    payments = SimulatedPayment(
-        latency_ms=settings.payment_latency_ms,
-        failure_rate=settings.payment_failure_rate,
-        seed=settings.payment_seed,
-    )
+    """Services over one database's unit of work (stages 01-05). The adapters publish their
+    events after each commit; who subscribes (the cache) is the composition root's choice."""
     carts = CartService(uow, catalog)
+    orders = OrderService(uow, carts=carts, catalog=catalog, inventory=inventory, payments=payments)
+    recovery = CheckoutRecovery(uow, orders, inventory)
     return Shop(
         settings=settings,
         catalog=CatalogService(catalog),
         accounts=AccountService(uow, hasher),
         carts=carts,
-        orders=OrderService(uow, carts, catalog, payments),
+        orders=orders,
+        recovery=recovery,
         files=files,
         sessions=sessions,
-        catalog_writer=catalog_writer,
-        hasher=hasher,
-        uow=uow,
         health=health,
+        operations=StageOperations(
+            catalog=catalog_writer,
+            files=files,
+            users=UserSeeder(uow),
+            hasher=hasher,
+            health=health,
+            recovery=recovery,
+        ),
     )

@@ -14,6 +14,7 @@ from types import ModuleType
 import click
 
 from common.config import Settings
+from common.operations import StageOperations
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,3 +48,9 @@ def app_environment(stage: str) -> Mapping[str, str]:
 
 def running_settings(stage: str) -> Settings:
     return Settings.from_env(app_environment(stage))
+
+
+def operations(stage: str, settings: Settings) -> StageOperations:
+    """The stage's operations (seed, admin, restock, recovery), from its composition root."""
+    operations: StageOperations = composition_root(stage).build_operations(settings)
+    return operations

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from flask import Flask
 
+from common.adapters.events import InProcessBus
 from common.adapters.local_files import LocalFileStore
+from common.adapters.passwords import WerkzeugHasher
+from common.adapters.simulated_payment import SimulatedPayment
 from common.adapters.sql.catalog import SqlCatalogReader, SqlCatalogWriter
 from common.adapters.sql.engine import SqlHealth, make_engine
+from common.adapters.sql.inventory import SqlInventory
 from common.adapters.sql.schema import create_schema
 from common.adapters.sql.sessions import SqlSessionStore
 from common.adapters.sql.uow import SqlUnitOfWork
 from common.config import Settings
+from common.operations import StageOperations
 from common.shop import Shop, assemble_shop
 from common.web import create_web_app
 
@@ -22,17 +27,25 @@ from common.web import create_web_app
 def build_shop(settings: Settings) -> Shop:
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     create_schema(engine)
+    events = InProcessBus()  # committed changes go nowhere yet: no cache to invalidate
     settings.image_dir.mkdir(parents=True, exist_ok=True)
     files = LocalFileStore(settings.image_dir)
     return assemble_shop(
         settings,
-        uow=lambda: SqlUnitOfWork(engine),
+        uow=lambda: SqlUnitOfWork(engine, events),
         catalog=SqlCatalogReader(engine),
-        catalog_writer=SqlCatalogWriter(engine),
+        catalog_writer=SqlCatalogWriter(engine, events),
+        inventory=SqlInventory(engine, events),
+        payments=SimulatedPayment.from_settings(settings),
+        hasher=WerkzeugHasher(settings.password_hash_method),
         files=files,
         sessions=SqlSessionStore(engine),
         health={"database": SqlHealth(engine), "files": files},
     )
+
+
+def build_operations(settings: Settings) -> StageOperations:
+    return build_shop(settings).operations
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -11,13 +11,18 @@ from __future__ import annotations
 from flask import Flask
 
 from common.adapters.cache import cache_catalog
+from common.adapters.events import InProcessBus
+from common.adapters.passwords import WerkzeugHasher
 from common.adapters.redis_sessions import RedisSessionStore
 from common.adapters.s3_files import S3FileStore
+from common.adapters.simulated_payment import SimulatedPayment
 from common.adapters.sql.catalog import SqlCatalogReader, SqlCatalogWriter
 from common.adapters.sql.engine import SqlHealth, make_engine
+from common.adapters.sql.inventory import SqlInventory
 from common.adapters.sql.schema import create_schema
 from common.adapters.sql.uow import SqlUnitOfWork
 from common.config import ConfigError, Settings
+from common.operations import StageOperations
 from common.shop import Shop, assemble_shop
 from common.web import create_web_app
 
@@ -25,20 +30,20 @@ from common.web import create_web_app
 def build_shop(settings: Settings) -> Shop:
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     create_schema(engine)
+    events = InProcessBus()
+    cached = cache_catalog(settings, reader=SqlCatalogReader(engine))
+    events.subscribe(cached.invalidator)  # every committed change drops what it made stale
     files = S3FileStore.from_settings(settings)
     files.create_bucket()
-    cached = cache_catalog(
-        settings,
-        reader=SqlCatalogReader(engine),
-        writer=SqlCatalogWriter(engine),
-        uow=lambda: SqlUnitOfWork(engine),
-    )
     sessions = RedisSessionStore.from_url(_session_redis_url(settings))
     return assemble_shop(
         settings,
-        uow=cached.uow,
+        uow=lambda: SqlUnitOfWork(engine, events),
         catalog=cached.reader,
-        catalog_writer=cached.writer,
+        catalog_writer=SqlCatalogWriter(engine, events),
+        inventory=SqlInventory(engine, events),
+        payments=SimulatedPayment.from_settings(settings),
+        hasher=WerkzeugHasher(settings.password_hash_method),
         files=files,
         sessions=sessions,
         health={
@@ -55,6 +60,10 @@ def _session_redis_url(settings: Settings) -> str:
     if not url:
         raise ConfigError("SHOP_SESSION_REDIS_URL is not set: e.g. redis://sessions:6379/0")
     return url
+
+
+def build_operations(settings: Settings) -> StageOperations:
+    return build_shop(settings).operations
 
 
 def create_app(settings: Settings | None = None) -> Flask:

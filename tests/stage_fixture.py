@@ -308,7 +308,7 @@ class Deployment:
         with self._lock:
             self._used_products.add(product_id)
         written = time.monotonic()
-        updated = self.shop.catalog_writer.update_product(product_id, stock=stock)
+        updated = self.shop.operations.catalog.update_product(product_id, stock=stock)
         assert updated is not None and updated.stock == stock
         # Caching stages show an admin's change within their documented staleness bound.
         bound = float(self.manifest.get("catalog_staleness_seconds", {}).get(self.stage, 0))
@@ -383,7 +383,7 @@ def _bring_up(
     state = supervisor.up(timeout=timeout)
     assert state.url, f"{stage} publishes no port"
     shop = composition_root(stage).build_shop(_app_settings(state))
-    seed_shop(shop, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
+    seed_shop(shop.operations, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
     _wait_ready(state.url, timeout)
     return Deployment(stage, state.url, shop, manifest, seeded_users=SEED_USERS)
 

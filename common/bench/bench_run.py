@@ -226,10 +226,10 @@ def _measure(
     cores = int(machine["logical_cpus"] or 1)
     writer = settings = wanted = None
     if running is not None:
-        from common.stages import composition_root
+        from common.stages import operations
 
         settings = app_settings(running.state)
-        writer = composition_root(options.stage).build_shop(settings).catalog_writer
+        writer = operations(options.stage, settings).catalog
         wanted = seeded_stock(size)
     endpoints = dbstats.endpoints_from_state(
         {n: s.to_json() for n, s in running.state.services.items()} if running else {}

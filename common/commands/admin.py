@@ -1,4 +1,5 @@
-"""`shop admin`: change the catalog of a running stage the way an admin would.
+"""`shop admin`: change the catalog of a running stage the way an admin would, and recover
+checkouts a crash left half done.
 
 Every change goes through the stage's own composition root, so it takes the same path as
 the shop's writes: in stage03 and later the catalog writer invalidates the cache, and every
@@ -10,7 +11,7 @@ from __future__ import annotations
 import click
 
 from common.config import Settings
-from common.stages import composition_root, running_settings
+from common.stages import operations, running_settings
 
 
 @click.group()
@@ -58,8 +59,8 @@ def set_product(
     if not changes:
         raise click.UsageError("nothing to change: give --price-cents, --description or --stock")
     settings = Settings.from_env() if from_env else running_settings(stage)
-    shop = composition_root(stage).build_shop(settings)
-    updated = shop.catalog_writer.update_product(product_id, **changes)
+    ops = operations(stage, settings)
+    updated = ops.catalog.update_product(product_id, **changes)
     if updated is None:
         raise click.ClickException(f"product {product_id} does not exist")
     click.echo(
@@ -68,11 +69,36 @@ def set_product(
     )
     # A dependency this process could not reach may mean a change not yet seen everywhere
     # (e.g. a cache invalidation queued for a Redis that is down).
-    for name, check in shop.health.items():
+    for name, check in ops.health.items():
         try:
             check.check()
         except Exception as exc:
             click.echo(f"warning: {name}: {exc}", err=True)
+
+
+@admin.command("recover-orders")
+@click.argument("stage")
+@click.option(
+    "--from-env",
+    is_flag=True,
+    help="Use this process's SHOP_* environment instead of the natively running stage.",
+)
+def recover_orders(stage: str, from_env: bool) -> None:
+    """Finish or undo the checkouts of the running STAGE that a crash left half done.
+
+    \b
+    An order still pending after a minute is charged with its own key (a payment that went
+    through before the crash is not charged again) and settled: paid or cancelled. Stock
+    reserved more than ten minutes ago for an order that was never stored is given back.
+    Running it again does nothing more.
+    """
+    settings = Settings.from_env() if from_env else running_settings(stage)
+    report = operations(stage, settings).recovery.run()
+    click.echo(
+        f"settled {len(report.settled)} pending order(s)"
+        + (f" ({', '.join(map(str, report.settled))})" if report.settled else "")
+        + f"; released {len(report.released)} abandoned reservation(s)"
+    )
 
 
 def register(group: click.Group) -> None:

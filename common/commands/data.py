@@ -7,7 +7,7 @@ import click
 from common.commands.progress import phase_progress
 from common.config import Settings
 from common.seed import SEEDED_PASSWORD, SeedSize, seed_shop
-from common.stages import composition_root, running_settings
+from common.stages import operations, running_settings
 
 
 def seed_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -64,9 +64,9 @@ def size_from(
 
 
 def run_seed(stage: str, settings: Settings, size: SeedSize) -> None:
-    shop = composition_root(stage).build_shop(settings)
+    ops = operations(stage, settings)
     with phase_progress() as progress:
-        report = seed_shop(shop, size, progress)
+        report = seed_shop(ops, size, progress)
     click.echo(
         f"Seeded {report['products']} products in {report['categories']} categories "
         f"({report['images_written']} new images), {report['users_added']} new users. "

@@ -6,13 +6,12 @@ import click
 
 from common.commands.data import run_seed
 from common.seed import SeedSize
-from common.stages import composition_root, running_settings
+from common.stages import operations, running_settings
 
 
 def seed_if_empty(stage: str) -> None:
     settings = running_settings(stage)
-    shop = composition_root(stage).build_shop(settings)
-    if shop.catalog_writer.count_products() > 0:
+    if operations(stage, settings).catalog.count_products() > 0:
         click.echo("Catalog already seeded (`shop seed STAGE --help` to change its size).")
         return
     run_seed(stage, settings, SeedSize())

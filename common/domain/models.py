@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -90,6 +91,14 @@ class OrderLine:
         return self.unit_price_cents * self.qty
 
 
+def order_ref(user_id: int, idempotency_key: str) -> str:
+    """The order's reference, known before the order is stored: the key of its stock
+    reservation and of its payment. The same user and key always give the same reference,
+    so a retried checkout finds what its first attempt did instead of doing it again."""
+    digest = hashlib.sha256(f"{user_id}\0{idempotency_key}".encode()).hexdigest()
+    return f"ord_{digest[:32]}"
+
+
 @dataclass(frozen=True)
 class NewOrder:
     """An order about to be placed: prices are frozen from the catalog at checkout."""
@@ -97,6 +106,10 @@ class NewOrder:
     user_id: int
     idempotency_key: str
     lines: list[OrderLine]
+
+    @property
+    def ref(self) -> str:
+        return order_ref(self.user_id, self.idempotency_key)
 
     @property
     def total_cents(self) -> int:
@@ -120,3 +133,7 @@ class Order:
     total_cents: int
     created_at: datetime
     lines: list[OrderLine] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return order_ref(self.user_id, self.idempotency_key)

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from common.domain import validation
 from common.domain.errors import DuplicateKey, EmailTaken, Unauthenticated
 from common.domain.models import User
-from common.ports import PasswordHasher, UnitOfWork
+from common.ports import AccountsUnitOfWork, PasswordHasher
 
 
 class AccountService:
-    def __init__(self, uow: Callable[[], UnitOfWork], hasher: PasswordHasher) -> None:
+    def __init__(self, uow: Callable[[], AccountsUnitOfWork], hasher: PasswordHasher) -> None:
         self._uow = uow
         self._hasher = hasher
 

@@ -1,5 +1,6 @@
 """One error shape for every failure: ``{"error": {"code", "message"}}`` with a 4xx/5xx
-status for the API, a readable page for people."""
+status for the API, a readable page for people. Which status a domain error is, is decided
+here, in one table: the domain says what went wrong, the web layer how HTTP says it."""
 
 from __future__ import annotations
 
@@ -9,9 +10,45 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from common.domain.errors import ShopError
+from common.domain.errors import (
+    Conflict,
+    EmailTaken,
+    EmptyCart,
+    InvalidInput,
+    NotFound,
+    OutOfStock,
+    PaymentDeclined,
+    ReservationExpired,
+    ShopError,
+    Unauthenticated,
+    Unavailable,
+)
+from common.web.json_input import MalformedJson, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
+
+# The most specific class wins (checked in method resolution order).
+STATUS: dict[type[ShopError], int] = {
+    InvalidInput: 422,
+    EmptyCart: 422,
+    NotFound: 404,
+    Unauthenticated: 401,
+    EmailTaken: 409,
+    OutOfStock: 409,
+    Conflict: 409,
+    ReservationExpired: 409,
+    PaymentDeclined: 402,
+    Unavailable: 503,
+    UnsupportedMediaType: 415,
+    MalformedJson: 400,
+}
+
+
+def status_for(error: ShopError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
 
 
 def wants_json() -> bool:
@@ -37,9 +74,10 @@ def error_response(status: int, code: str, message: str, **details: Any) -> Resp
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ShopError)
     def _shop_error(exc: ShopError) -> Response:
-        if exc.status >= 500:
+        status = status_for(exc)
+        if status >= 500:
             log.warning("%s: %s", exc.code, exc.message)
-        return error_response(exc.status, exc.code, exc.message, **exc.details)
+        return error_response(status, exc.code, exc.message, **exc.details)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

@@ -12,12 +12,10 @@ from common.domain.errors import InvalidInput, ShopError
 
 class UnsupportedMediaType(ShopError):
     code = "unsupported_media_type"
-    status = 415
 
 
 class MalformedJson(ShopError):
     code = "malformed_json"
-    status = 400
 
 
 def _type_name(kind: type) -> str:

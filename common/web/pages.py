@@ -3,13 +3,17 @@ tokens (Flask-WTF) instead of JSON."""
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from common.domain.errors import ShopError
 from common.web.context import log_in, log_out, shop, user_id_or_none
+from common.web.errors import status_for
 from common.web.json_input import query_int
 
 pages = Blueprint("pages", __name__)
@@ -22,11 +26,28 @@ def _form_int(name: str, default: int = 0) -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else default
 
 
-def _login_required() -> WerkzeugResponse | None:
-    if user_id_or_none() is None:
-        flash("Please log in first.")
-        return redirect(url_for("pages.login", next=request.path))
-    return None
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def login_required(view: Callable[P, R]) -> Callable[P, R | WerkzeugResponse]:
+    """A page for signed-in customers: anyone else goes to the login page, and back here
+    after logging in. The view reads the user with ``current_user_id()``."""
+
+    @functools.wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | WerkzeugResponse:
+        if user_id_or_none() is None:
+            flash("Please log in first.")
+            return redirect(url_for("pages.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def current_user_id() -> int:
+    user_id = user_id_or_none()
+    assert user_id is not None, "only called behind @login_required"
+    return user_id
 
 
 def _safe_next(target: str | None) -> str:
@@ -74,20 +95,16 @@ def product(product_id: int) -> str:
 
 
 @pages.get("/cart")
-def cart() -> str | WerkzeugResponse:
-    if (redirect_to := _login_required()) is not None:
-        return redirect_to
-    user_id = user_id_or_none()
-    assert user_id is not None
+@login_required
+def cart() -> str:
+    user_id = current_user_id()
     return render_template("cart.html", cart=shop().carts.cart(user_id))
 
 
 @pages.post("/cart")
+@login_required
 def set_cart_item() -> WerkzeugResponse:
-    if (redirect_to := _login_required()) is not None:
-        return redirect_to
-    user_id = user_id_or_none()
-    assert user_id is not None
+    user_id = current_user_id()
     product_id, qty = _form_int("product_id"), _form_int("qty", -1)
     try:
         shop().carts.set_quantity(user_id, product_id, qty)
@@ -98,11 +115,9 @@ def set_cart_item() -> WerkzeugResponse:
 
 
 @pages.get("/checkout")
+@login_required
 def checkout() -> str | WerkzeugResponse:
-    if (redirect_to := _login_required()) is not None:
-        return redirect_to
-    user_id = user_id_or_none()
-    assert user_id is not None
+    user_id = current_user_id()
     cart = shop().carts.cart(user_id)
     if not cart.lines:
         flash("Your cart is empty.")
@@ -112,11 +127,9 @@ def checkout() -> str | WerkzeugResponse:
 
 
 @pages.post("/checkout")
+@login_required
 def place_order() -> WerkzeugResponse:
-    if (redirect_to := _login_required()) is not None:
-        return redirect_to
-    user_id = user_id_or_none()
-    assert user_id is not None
+    user_id = current_user_id()
     try:
         order, _ = shop().orders.place(user_id, request.form.get("idempotency_key"))
     except ShopError as exc:
@@ -127,20 +140,16 @@ def place_order() -> WerkzeugResponse:
 
 
 @pages.get("/orders")
-def orders() -> str | WerkzeugResponse:
-    if (redirect_to := _login_required()) is not None:
-        return redirect_to
-    user_id = user_id_or_none()
-    assert user_id is not None
+@login_required
+def orders() -> str:
+    user_id = current_user_id()
     return render_template("orders.html", orders=shop().orders.orders(user_id))
 
 
 @pages.get("/orders/<id:order_id>")
-def order(order_id: int) -> str | WerkzeugResponse:
-    if (redirect_to := _login_required()) is not None:
-        return redirect_to
-    user_id = user_id_or_none()
-    assert user_id is not None
+@login_required
+def order(order_id: int) -> str:
+    user_id = current_user_id()
     return render_template("order.html", order=shop().orders.order(user_id, order_id))
 
 
@@ -170,7 +179,7 @@ def register() -> str | WerkzeugResponse | tuple[str, int]:
             )
         except ShopError as exc:
             flash(exc.message)
-            return render_template("register.html", form=form), exc.status
+            return render_template("register.html", form=form), status_for(exc)
         log_in(user.id)
         flash(f"Welcome, {user.name}! Your account is ready.")
         return redirect(url_for("pages.home"))

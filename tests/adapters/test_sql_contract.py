@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from sqlalchemy import Engine
 
-from common.adapters.sql.catalog import SqlCatalogReader, SqlCatalogWriter
+from common.adapters.sql.catalog import SqlCatalogReader
+from common.adapters.sql.catalog import SqlCatalogWriter as _Writer
 from common.adapters.sql.schema import create_schema
 from common.adapters.sql.sessions import SqlSessionStore
-from common.adapters.sql.uow import SqlUnitOfWork
+from common.adapters.sql.uow import SqlUnitOfWork as _SqlUnitOfWork
 from common.domain.errors import DuplicateKey
+from common.domain.events import CategoriesChanged, OrderPlaced, ProductChanged, StockChanged
 from common.domain.models import Category, NewOrder, OrderLine, OrderStatus, ProductQuery
-from tests.fakes import product
+from tests.fakes import RecordingPublisher, product
+
+
+def SqlUnitOfWork(engine: Engine, publisher: RecordingPublisher | None = None) -> _SqlUnitOfWork:
+    return _SqlUnitOfWork(engine, publisher or RecordingPublisher())
+
+
+def SqlCatalogWriter(engine: Engine, publisher: RecordingPublisher | None = None) -> _Writer:
+    return _Writer(engine, publisher or RecordingPublisher())
 
 
 def seed(engine: Engine, n: int = 30, stock: int = 10) -> None:
@@ -101,30 +108,59 @@ def test_orders_are_unique_per_user_and_key(engine: Engine) -> None:
         uow.orders.add(order)
     with SqlUnitOfWork(engine) as uow:
         uow.orders.add(NewOrder(2, "k", order.lines))
-        uow.orders.set_status(order_id, OrderStatus.PAID)
+        assert uow.orders.transition(order_id, OrderStatus.PAID)
+        assert not uow.orders.transition(order_id, OrderStatus.CANCELLED), "settled is final"
         uow.commit()
     with SqlUnitOfWork(engine) as uow:
         stored = uow.orders.by_key(1, "k")
         assert stored is not None and stored.status is OrderStatus.PAID
         assert stored.total_cents == 200 and stored.lines == order.lines
         assert [o.user_id for o in uow.orders.for_user(2)] == [2]
+        assert uow.orders.by_ref(order.ref) == stored
 
 
-def test_stock_is_never_oversold_by_concurrent_transactions(engine: Engine) -> None:
-    seed(engine, n=1, stock=10)
-    start = threading.Barrier(25)
+def test_pending_orders_are_found_by_age(engine: Engine) -> None:
+    from datetime import UTC, datetime, timedelta
 
-    def buy(_: int) -> bool:
-        start.wait()
-        with SqlUnitOfWork(engine) as uow:
-            taken = uow.stock.reserve(1, 1)
-            uow.commit()
-        return taken
+    with SqlUnitOfWork(engine) as uow:
+        first = uow.orders.add(NewOrder(1, "a", [OrderLine(1, "x", 100, 1)]))
+        second = uow.orders.add(NewOrder(1, "b", [OrderLine(1, "x", 100, 1)]))
+        uow.orders.transition(second, OrderStatus.PAID)
+        uow.commit()
+    later = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=5)
+    with SqlUnitOfWork(engine) as uow:
+        assert [o.id for o in uow.orders.pending_before(later, 10)] == [first]
+        assert uow.orders.pending_before(later - timedelta(minutes=1), 10) == []
 
-    with ThreadPoolExecutor(max_workers=25) as pool:
-        taken = sum(pool.map(buy, range(25)))
-    assert taken == 10
-    assert SqlCatalogReader(engine).product(1).stock == 0  # type: ignore[union-attr]
+
+def test_events_are_published_after_commit_and_never_on_rollback(engine: Engine) -> None:
+    published = RecordingPublisher()
+    event = OrderPlaced(1, "ref", 1, 100, ((1, 1),))
+    with SqlUnitOfWork(engine, published) as uow:
+        uow.record(event)
+        assert published.events == [], "not before the commit"
+    assert published.events == [], "a rolled-back unit of work publishes nothing"
+    with SqlUnitOfWork(engine, published) as uow:
+        uow.record(event)
+        uow.commit()
+    assert published.events == [event]
+
+
+def test_catalog_writes_publish_what_they_changed(engine: Engine) -> None:
+    published = RecordingPublisher()
+    writer = SqlCatalogWriter(engine, published)
+    writer.add_categories([Category("books", "Books")])
+    writer.add_products([product(1), product(2)])
+    writer.update_product(1, price_cents=5)
+    writer.update_product(2, name="Renamed")
+    writer.restock({1: 3, 2: 10})
+    assert published.events == [
+        CategoriesChanged(),
+        ProductChanged((1, 2), listings=True),
+        ProductChanged((1,), listings=False),
+        ProductChanged((2,), listings=True),
+        StockChanged((1,)),
+    ]
 
 
 def test_carts_set_update_and_remove(engine: Engine) -> None:

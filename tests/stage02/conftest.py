@@ -68,7 +68,10 @@ def split(
         from stage02_split.app import build_shop
 
         shop = build_shop(_app_settings(state))
-        seed_shop(shop, SeedSize(products=PRODUCTS, categories=4, users=USERS, image_bytes=2048))
+        seed_shop(
+            shop.operations,
+            SeedSize(products=PRODUCTS, categories=4, users=USERS, image_bytes=2048),
+        )
         _wait_ready(state.url, 60)
         yield SplitStage(supervisor, state, shop, state.url)
     finally:

@@ -146,7 +146,7 @@ def test_a_database_crash_mid_checkout_leaves_nothing_half_written(split: SplitS
     product_ids = [PRODUCTS - 2, PRODUCTS - 1, PRODUCTS]
     initial = 1000
     for product_id in product_ids:
-        split.shop.catalog_writer.update_product(product_id, stock=initial)
+        split.shop.operations.catalog.update_product(product_id, stock=initial)
     statuses: Counter[tuple[int, str]] = Counter()
     placed = threading.Semaphore(0)
     stop = threading.Event()

@@ -45,7 +45,9 @@ def stage03(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage03]:
         env = next(dict(s.env) for s in state.services.values() if "SHOP_DATABASE_URL" in s.env)
         stage = Stage03(supervisor, str(state.url), env, None)
         stage.shop = composition_root(STAGE).build_shop(stage.settings())
-        seed_shop(stage.shop, SeedSize(products=60, categories=4, users=5, image_bytes=512))
+        seed_shop(
+            stage.shop.operations, SeedSize(products=60, categories=4, users=5, image_bytes=512)
+        )
         yield stage
     finally:
         supervisor.down(purge=True)

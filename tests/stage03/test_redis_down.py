@@ -50,7 +50,7 @@ def test_redis_down_degrades_to_the_database_and_back(stage03: Stage03) -> None:
         for _ in range(3):
             _browse(client)  # no 500, from L1 and the database
         _buy(stage03)
-        stage03.shop.catalog_writer.update_product(3, price_cents=4321)
+        stage03.shop.operations.catalog.update_product(3, price_cents=4321)
         time.sleep(stage03.settings().cache_l1_ttl_seconds + 0.5)
         assert client.product(3)["price_cents"] == 4321  # the L1 bound holds without Redis
         ready = client.get("/readyz")

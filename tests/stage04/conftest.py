@@ -125,7 +125,7 @@ def cluster(
         state = supervisor.up(timeout=240)
         settings = Settings.from_env(state.services["app1"].env)
         shop = composition_root(STAGE).build_shop(settings)
-        seed_shop(shop, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
+        seed_shop(shop.operations, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
         yield Cluster(supervisor, shop, settings, iter(range(1, SEED_USERS + 1)))
     finally:
         if request.session.testsfailed:  # keep the servers' logs for a person

@@ -5,7 +5,15 @@ import pytest
 from common.services.accounts import AccountService
 from common.services.carts import CartService
 from common.services.orders import OrderService
-from tests.fakes import FakeCatalog, FakePayment, FakeUnitOfWork, PlainHasher, Tables, product
+from tests.fakes import (
+    FakeCatalog,
+    FakeInventory,
+    FakePayment,
+    FakeUnitOfWork,
+    PlainHasher,
+    Tables,
+    product,
+)
 
 
 @pytest.fixture
@@ -32,5 +40,18 @@ def carts(tables: Tables) -> CartService:
 
 
 @pytest.fixture
-def orders(tables: Tables, carts: CartService, payment: FakePayment) -> OrderService:
-    return OrderService(lambda: FakeUnitOfWork(tables), carts, FakeCatalog(tables), payment)
+def inventory(tables: Tables) -> FakeInventory:
+    return FakeInventory(tables)
+
+
+@pytest.fixture
+def orders(
+    tables: Tables, carts: CartService, payment: FakePayment, inventory: FakeInventory
+) -> OrderService:
+    return OrderService(
+        lambda: FakeUnitOfWork(tables),
+        carts=carts,
+        catalog=FakeCatalog(tables),
+        inventory=inventory,
+        payments=payment,
+    )

@@ -20,7 +20,7 @@ def test_an_order_charges_the_cart_total_and_empties_the_cart(
     assert not replayed
     assert order.status is OrderStatus.PAID
     assert order.total_cents == 2 * 100 + 300
-    assert payment.charges == [(f"order-{order.id}", 500)]
+    assert payment.charges == [(order.ref, 500)]
     assert carts.cart(7).lines == []
     assert tables.products[1].stock == 8 and tables.products[3].stock == 9
 

@@ -9,8 +9,8 @@ writes, with stampede, penetration and avalanche guards. One module per job:
     serialization.py  versioned JSON of the cached domain values
     twolevel.py       the cache-aside API tying them together (and the negative entries)
     pubsub.py         every process's L1 follows invalidations
-    catalog.py        CachedCatalogReader, InvalidatingCatalogWriter
-    uow.py            a unit of work that invalidates the stock it changed, after commit
+    catalog.py        CachedCatalogReader, and CacheInvalidator: the subscriber of the
+                      catalog's events (ProductChanged, StockChanged) that drops stale entries
     health.py         the /readyz check (degraded, not failing, when Redis is down)
 
 A composition root needs only :func:`cache_catalog`.
@@ -18,41 +18,32 @@ A composition root needs only :func:`cache_catalog`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from common.adapters.cache.catalog import CachedCatalogReader, InvalidatingCatalogWriter
+from common.adapters.cache.catalog import CachedCatalogReader, CacheInvalidator
 from common.adapters.cache.health import CacheDegraded, CacheHealth
 from common.adapters.cache.twolevel import TwoLevelCache
-from common.adapters.cache.uow import InvalidatingUnitOfWork, invalidating_uow
 from common.config import Settings
-from common.ports import CatalogReader, CatalogWriter, UnitOfWork
+from common.ports import CatalogReader
 
 
 @dataclass(frozen=True)
 class CachedCatalog:
     cache: TwoLevelCache
     reader: CachedCatalogReader
-    writer: InvalidatingCatalogWriter
-    uow: Callable[[], UnitOfWork]
+    invalidator: CacheInvalidator  # subscribe it to the shop's events
     health: CacheHealth
 
 
-def cache_catalog(
-    settings: Settings,
-    *,
-    reader: CatalogReader,
-    writer: CatalogWriter,
-    uow: Callable[[], UnitOfWork],
-) -> CachedCatalog:
-    """Put the two-level cache in front of the catalog's reads, and make its writes (admin
-    changes, checkout's stock) invalidate it. Connects to nothing until first used."""
+def cache_catalog(settings: Settings, *, reader: CatalogReader) -> CachedCatalog:
+    """Put the two-level cache in front of the catalog's reads. Its ``invalidator`` must be
+    subscribed to the shop's events, so that every committed write (admin changes, restocks,
+    checkout's stock) drops what it made stale. Connects to nothing until first used."""
     cache = TwoLevelCache.from_settings(settings)
     return CachedCatalog(
         cache=cache,
         reader=CachedCatalogReader(reader, cache),
-        writer=InvalidatingCatalogWriter(writer, cache),
-        uow=invalidating_uow(uow, cache),
+        invalidator=CacheInvalidator(cache),
         health=CacheHealth(cache),
     )
 
@@ -60,10 +51,9 @@ def cache_catalog(
 __all__ = [
     "CacheDegraded",
     "CacheHealth",
+    "CacheInvalidator",
     "CachedCatalog",
     "CachedCatalogReader",
-    "InvalidatingCatalogWriter",
-    "InvalidatingUnitOfWork",
     "TwoLevelCache",
     "cache_catalog",
 ]

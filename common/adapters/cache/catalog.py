@@ -1,5 +1,5 @@
-"""The catalog, cached: a CatalogReader over any CatalogReader, and a CatalogWriter that
-invalidates what it changes.
+"""The catalog, cached: a CatalogReader over any CatalogReader, and the subscriber that drops
+what the catalog's and checkout's committed changes made stale.
 
 What is cached, and why:
 
@@ -19,7 +19,7 @@ What is cached, and why:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 
 from common.adapters.cache.keys import (
     CATEGORIES,
@@ -32,11 +32,11 @@ from common.adapters.cache.keys import (
 from common.adapters.cache.serialization import CATEGORIES as CATEGORIES_CODEC
 from common.adapters.cache.serialization import ID_PAGE, PRODUCT, IdPage
 from common.adapters.cache.twolevel import TwoLevelCache
+from common.domain.events import CategoriesChanged, Event, ProductChanged, StockChanged
 from common.domain.models import Category, Product, ProductPage, ProductQuery
-from common.ports import CatalogReader, CatalogWriter
+from common.ports import CatalogReader
 
 _INVALIDATE_BATCH = 1000
-_MOVES_PRODUCTS = frozenset({"name", "category"})  # listing filters: category, name LIKE
 
 
 class CachedCatalogReader:
@@ -86,45 +86,29 @@ class CachedCatalogReader:
         )
 
 
-class InvalidatingCatalogWriter:
-    """Every write goes to the database first, then removes what it made stale."""
+class CacheInvalidator:
+    """Subscriber of the catalog's events (``events.subscribe(invalidator)``): every
+    committed write, whoever made it (an admin, a restock, checkout's stock reservation),
+    removes what it made stale, here and in every other process (pub/sub, see pubsub.py).
 
-    def __init__(self, inner: CatalogWriter, cache: TwoLevelCache) -> None:
-        self._inner = inner
+    * ``StockChanged``/``ProductChanged``: the products' own entries. A listing holds ids
+      only, so a new price or stock level shows in every listing at once.
+    * ``ProductChanged`` with ``listings``: also a new listings generation (a product moved
+      between listings, or a new one appeared).
+    * ``CategoriesChanged``: the category list.
+    """
+
+    def __init__(self, cache: TwoLevelCache) -> None:
         self._cache = cache
 
-    def add_categories(self, categories: Iterable[Category]) -> None:
-        self._inner.add_categories(categories)
-        self._cache.invalidate([CATEGORIES_KEY], [CATEGORIES])
-
-    def add_products(self, products: Iterable[Product]) -> int:
-        added: list[int] = []
-
-        def remembering(items: Iterable[Product]) -> Iterator[Product]:
-            for product in items:
-                added.append(product.id)
-                yield product
-
-        count = self._inner.add_products(remembering(products))
-        # New ids may have been cached as absent; new products change listings and totals.
-        for start in range(0, len(added), _INVALIDATE_BATCH):
-            batch = added[start : start + _INVALIDATE_BATCH]
-            self._cache.invalidate([product_key(i) for i in batch], [PRODUCTS])
-        self._cache.invalidate([], [LISTINGS])
-        return count
-
-    def update_product(self, product_id: int, **changes: object) -> Product | None:
-        updated = self._inner.update_product(product_id, **changes)
-        families = [PRODUCTS, LISTINGS] if _MOVES_PRODUCTS & changes.keys() else [PRODUCTS]
-        self._cache.invalidate([product_key(product_id)], families)
-        return updated
-
-    def restock(self, levels: Mapping[int, int]) -> list[int]:
-        changed = self._inner.restock(levels)
-        for start in range(0, len(changed), _INVALIDATE_BATCH):
-            batch = changed[start : start + _INVALIDATE_BATCH]
-            self._cache.invalidate([product_key(i) for i in batch], [PRODUCTS])
-        return changed
-
-    def count_products(self) -> int:
-        return self._inner.count_products()
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, StockChanged | ProductChanged):
+            families = [PRODUCTS]
+            if isinstance(event, ProductChanged) and event.listings:
+                families.append(LISTINGS)
+            ids = event.product_ids
+            for start in range(0, len(ids), _INVALIDATE_BATCH):
+                batch = ids[start : start + _INVALIDATE_BATCH]
+                self._cache.invalidate([product_key(i) for i in batch], families)
+        elif isinstance(event, CategoriesChanged):
+            self._cache.invalidate([CATEGORIES_KEY], [CATEGORIES])

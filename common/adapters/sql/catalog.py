@@ -9,9 +9,12 @@ from sqlalchemy import Engine, Row, bindparam, func, insert, select, update
 
 from common.adapters.sql.engine import translated_errors
 from common.adapters.sql.schema import categories, products
+from common.domain.events import CategoriesChanged, ProductChanged, StockChanged
 from common.domain.models import Category, Product, ProductPage, ProductQuery
+from common.ports import EventPublisher
 
 _BATCH = 1000
+_MOVES_LISTINGS = frozenset({"name", "category"})  # what listings filter on
 
 
 def product_from_row(row: Row[Any]) -> Product:
@@ -89,16 +92,20 @@ def _insert_ignoring_duplicates(table: Any) -> Any:
 
 
 class SqlCatalogWriter:
+    """Catalog writes, each published after its commit (``ProductChanged``, ...)."""
+
     _EDITABLE = frozenset({"name", "description", "price_cents", "stock", "category"})
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, publisher: EventPublisher) -> None:
         self._engine = engine
+        self._publisher = publisher
 
     def add_categories(self, items: Iterable[Category]) -> None:
         rows = [{"slug": c.slug, "name": c.name} for c in items]
         if rows:
             with translated_errors(), self._engine.begin() as conn:
                 conn.execute(_insert_ignoring_duplicates(categories), rows)
+            self._publisher.publish([CategoriesChanged()])
 
     def add_products(self, items: Iterable[Product]) -> int:
         """Insert products in batches; rows whose id or SKU exist are skipped."""
@@ -127,6 +134,8 @@ class SqlCatalogWriter:
     def _insert(self, batch: list[dict[str, Any]]) -> int:
         with translated_errors(), self._engine.begin() as conn:
             conn.execute(_insert_ignoring_duplicates(products), batch)
+        # New ids may have been looked up (and cached as absent) before; listings change.
+        self._publisher.publish([ProductChanged(tuple(r["id"] for r in batch), listings=True)])
         return len(batch)
 
     def update_product(self, product_id: int, **changes: object) -> Product | None:
@@ -137,6 +146,10 @@ class SqlCatalogWriter:
             if changes:
                 conn.execute(update(products).where(products.c.id == product_id).values(changes))
             row = conn.execute(select(products).where(products.c.id == product_id)).first()
+        if row is not None and changes:
+            self._publisher.publish(
+                [ProductChanged((product_id,), listings=bool(_MOVES_LISTINGS & changes.keys()))]
+            )
         return product_from_row(row) if row else None
 
     def restock(self, levels: Mapping[int, int]) -> list[int]:
@@ -160,6 +173,12 @@ class SqlCatalogWriter:
                     .values(stock=bindparam("level")),
                     [{"pid": pid, "level": levels[pid]} for pid in changed],
                 )
+        self._publisher.publish(
+            [
+                StockChanged(tuple(changed[start : start + _BATCH]))
+                for start in range(0, len(changed), _BATCH)
+            ]
+        )
         return changed
 
     def count_products(self) -> int:

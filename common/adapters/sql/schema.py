@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    inspect,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.schema import CreateIndex, CreateTable
@@ -87,11 +88,15 @@ orders = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("user_id", Integer, nullable=False),
     Column("idempotency_key", _exact(128), nullable=False),
+    # Derived from user and key (domain/models.py: order_ref): the key of the order's stock
+    # reservation and payment, stored so recovery can tell which reservations have an order.
+    Column("order_ref", _exact(64), nullable=False, unique=True),
     Column("status", String(16), nullable=False),
     Column("total_cents", BigInteger, nullable=False),
     Column("created_at", DateTime, nullable=False, server_default=func.now()),
     # One order per key and user, enforced where concurrent requests meet: the index.
     UniqueConstraint("user_id", "idempotency_key", name="one_order_per_key"),
+    Index("orders_by_status", "status", "created_at"),
     **_mysql,
 )
 
@@ -108,6 +113,28 @@ order_items = Table(
     **_mysql,
 )
 
+# Stock held for one order (checkout's step 1), keyed by the order's reference so that a
+# retried reservation finds the first one. The header row is inserted first: a concurrent
+# reservation of the same order waits on its key, then finds it, instead of taking stock too.
+stock_reservations = Table(
+    "stock_reservations",
+    metadata,
+    Column("order_ref", _exact(64), primary_key=True),
+    Column("state", String(16), nullable=False),  # held, sold or released
+    Column("created_at", DateTime, nullable=False),
+    Index("reservations_by_state", "state", "created_at"),
+    **_mysql,
+)
+
+stock_reservation_lines = Table(
+    "stock_reservation_lines",
+    metadata,
+    Column("order_ref", _exact(64), primary_key=True),
+    Column("product_id", Integer, primary_key=True),
+    Column("qty", Integer, nullable=False),
+    **_mysql,
+)
+
 sessions = Table(
     "sessions",
     metadata,
@@ -119,6 +146,11 @@ sessions = Table(
 )
 
 
+class OutdatedSchema(RuntimeError):
+    """The database was created by an older version of the shop (there are no migrations:
+    the data set is generated, so starting afresh is the way)."""
+
+
 def create_schema(engine: Engine) -> None:
     """Create missing tables and indexes; safe when several processes start at once."""
     with engine.begin() as conn:
@@ -126,3 +158,12 @@ def create_schema(engine: Engine) -> None:
             conn.execute(CreateTable(table, if_not_exists=True))
             for index in table.indexes:
                 conn.execute(CreateIndex(index, if_not_exists=True))
+        for table in metadata.sorted_tables:
+            have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+            missing = sorted(set(table.columns.keys()) - have)
+            if missing:
+                raise OutdatedSchema(
+                    f"table {table.name} lacks {', '.join(missing)}: the database was made by "
+                    "an older version of the shop; start afresh with `shop down STAGE --purge` "
+                    "(or delete the demo's .run/demo directory)"
+                )

@@ -1,8 +1,9 @@
-"""Write-side repositories sharing one connection, and the unit of work that commits them."""
+"""Write-side repositories sharing one connection, and the unit of work that commits them
+and then publishes the events recorded while it was open."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -11,10 +12,12 @@ from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from common.adapters.sql.engine import translated_errors
-from common.adapters.sql.schema import cart_items, order_items, orders, products, users
+from common.adapters.sql.schema import cart_items, order_items, orders, users
 from common.adapters.sql.upsert import upsert
 from common.domain.errors import Unavailable
+from common.domain.events import Event
 from common.domain.models import NewOrder, Order, OrderLine, OrderStatus, User
+from common.ports import EventPublisher
 
 
 def _user(row: Row[Any] | None) -> User | None:
@@ -78,30 +81,6 @@ class SqlCarts:
             )
 
 
-class SqlStock:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def reserve(self, product_id: int, qty: int) -> bool:
-        # Check and take in one statement: the row lock makes concurrent buyers queue, and
-        # the WHERE makes the loser see zero rows changed instead of negative stock.
-        with translated_errors():
-            result = self._conn.execute(
-                update(products)
-                .where((products.c.id == product_id) & (products.c.stock >= qty))
-                .values(stock=products.c.stock - qty)
-            )
-        return result.rowcount == 1
-
-    def release(self, product_id: int, qty: int) -> None:
-        with translated_errors():
-            self._conn.execute(
-                update(products)
-                .where(products.c.id == product_id)
-                .values(stock=products.c.stock + qty)
-            )
-
-
 class SqlOrders:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -112,6 +91,7 @@ class SqlOrders:
                 insert(orders).values(
                     user_id=order.user_id,
                     idempotency_key=order.idempotency_key,
+                    order_ref=order.ref,
                     status=OrderStatus.PENDING.value,
                     total_cents=order.total_cents,
                     # Set here, in UTC, not by the server's clock and time zone.
@@ -140,6 +120,10 @@ class SqlOrders:
         )
         return found[0] if found else None
 
+    def by_ref(self, order_ref: str) -> Order | None:
+        found = self._load(orders.c.order_ref == order_ref)
+        return found[0] if found else None
+
     def by_id(self, order_id: int) -> Order | None:
         found = self._load(orders.c.id == order_id)
         return found[0] if found else None
@@ -147,16 +131,26 @@ class SqlOrders:
     def for_user(self, user_id: int) -> list[Order]:
         return self._load(orders.c.user_id == user_id)
 
-    def set_status(self, order_id: int, status: OrderStatus) -> None:
-        with translated_errors():
-            self._conn.execute(
-                update(orders).where(orders.c.id == order_id).values(status=status.value)
-            )
+    def pending_before(self, moment: datetime, limit: int) -> list[Order]:
+        return self._load(
+            (orders.c.status == OrderStatus.PENDING.value) & (orders.c.created_at < moment),
+            limit=limit,
+        )
 
-    def _load(self, where: Any) -> list[Order]:
+    def transition(self, order_id: int, to: OrderStatus) -> bool:
+        # Conditional on the current state: of two concurrent settlements one applies.
+        with translated_errors():
+            result = self._conn.execute(
+                update(orders)
+                .where((orders.c.id == order_id) & (orders.c.status == OrderStatus.PENDING.value))
+                .values(status=to.value)
+            )
+        return result.rowcount == 1
+
+    def _load(self, where: Any, limit: int | None = None) -> list[Order]:
         with translated_errors():
             heads = self._conn.execute(
-                select(orders).where(where).order_by(orders.c.id.desc())
+                select(orders).where(where).order_by(orders.c.id.desc()).limit(limit)
             ).all()
             if not heads:
                 return []
@@ -185,25 +179,30 @@ class SqlOrders:
 
 
 class SqlUnitOfWork:
-    """One connection, one transaction: everything commits together or not at all."""
+    """One connection, one transaction: everything commits together or not at all; the
+    events recorded meanwhile are published after the commit, and dropped on a rollback."""
 
     users: SqlUsers
     carts: SqlCarts
-    stock: SqlStock
     orders: SqlOrders
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, publisher: EventPublisher) -> None:
         self._engine = engine
+        self._publisher = publisher
+        self._events: list[Event] = []
 
     def __enter__(self) -> SqlUnitOfWork:
         with translated_errors():
             self._conn = self._engine.connect()
             self._tx = self._conn.begin()
+        self._events = []
         self.users = SqlUsers(self._conn)
         self.carts = SqlCarts(self._conn)
-        self.stock = SqlStock(self._conn)
         self.orders = SqlOrders(self._conn)
         return self
+
+    def record(self, event: Event) -> None:
+        self._events.append(event)
 
     def __exit__(
         self,
@@ -229,3 +228,7 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         with translated_errors():
             self._tx.commit()
+        published: Sequence[Event]
+        published, self._events = self._events, []
+        if published:
+            self._publisher.publish(published)

@@ -1,5 +1,5 @@
-"""The cached catalog: what is served from the cache, what each write invalidates, and that
-checkout never trusts a cached stock figure."""
+"""The cached catalog: what is served from the cache, what each committed change (an event)
+invalidates, and that checkout never trusts a cached stock figure."""
 
 from __future__ import annotations
 
@@ -8,14 +8,22 @@ from typing import Any
 
 import pytest
 
-from common.adapters.cache.catalog import CachedCatalogReader, InvalidatingCatalogWriter
+from common.adapters.cache.catalog import CachedCatalogReader, CacheInvalidator
 from common.adapters.cache.twolevel import TwoLevelCache
-from common.adapters.cache.uow import invalidating_uow
+from common.adapters.events import InProcessBus
 from common.domain.errors import OutOfStock
+from common.domain.events import ProductChanged
 from common.domain.models import Product, ProductPage, ProductQuery
 from common.services.carts import CartService
 from common.services.orders import OrderService
-from tests.fakes import FakeCatalog, FakePayment, FakeUnitOfWork, Tables, product
+from tests.fakes import (
+    FakeCatalog,
+    FakeInventory,
+    FakePayment,
+    FakeUnitOfWork,
+    Tables,
+    product,
+)
 
 
 class CountingCatalog(FakeCatalog):
@@ -44,13 +52,16 @@ class CountingCatalog(FakeCatalog):
 
 
 class TableWriter:
-    """The database side of the catalog writer, on the fake tables."""
+    """A catalog writer on the fake tables that publishes its changes, as the SQL one does."""
 
-    def __init__(self, tables: Tables) -> None:
+    def __init__(self, tables: Tables, events: InProcessBus) -> None:
         self.t = tables
+        self.events = events
 
     def update_product(self, product_id: int, **changes: Any) -> Product | None:
         self.t.products[product_id] = replace(self.t.products[product_id], **changes)
+        moved = bool({"name", "category"} & changes.keys())
+        self.events.publish([ProductChanged((product_id,), listings=moved)])
         return self.t.products[product_id]
 
 
@@ -67,8 +78,30 @@ def reader(db: CountingCatalog, cache: TwoLevelCache) -> CachedCatalogReader:
 
 
 @pytest.fixture
-def writer(tables: Tables, cache: TwoLevelCache) -> InvalidatingCatalogWriter:
-    return InvalidatingCatalogWriter(TableWriter(tables), cache)  # type: ignore[arg-type]
+def events(cache: TwoLevelCache) -> InProcessBus:
+    bus = InProcessBus()
+    bus.subscribe(CacheInvalidator(cache))
+    return bus
+
+
+@pytest.fixture
+def writer(tables: Tables, events: InProcessBus) -> TableWriter:
+    return TableWriter(tables, events)
+
+
+def _shop(
+    tables: Tables, reader: CachedCatalogReader, events: InProcessBus
+) -> tuple[CartService, OrderService]:
+    uow = lambda: FakeUnitOfWork(tables, events)  # noqa: E731
+    carts = CartService(uow, reader)
+    orders = OrderService(
+        uow,
+        carts=carts,
+        catalog=reader,
+        inventory=FakeInventory(tables, events),
+        payments=FakePayment(),
+    )
+    return carts, orders
 
 
 def test_product_pages_listings_and_categories_are_served_from_the_cache(
@@ -93,7 +126,7 @@ def test_a_listing_brings_its_products_into_the_cache(
 
 
 def test_a_price_change_through_the_writer_shows_on_the_page_and_in_listings(
-    reader: CachedCatalogReader, writer: InvalidatingCatalogWriter
+    reader: CachedCatalogReader, writer: TableWriter
 ) -> None:
     query = ProductQuery(page=1, per_page=10)
     reader.products(query), reader.product(3)
@@ -104,7 +137,7 @@ def test_a_price_change_through_the_writer_shows_on_the_page_and_in_listings(
 
 
 def test_a_rename_moves_the_product_between_search_results(
-    reader: CachedCatalogReader, writer: InvalidatingCatalogWriter
+    reader: CachedCatalogReader, writer: TableWriter
 ) -> None:
     search = ProductQuery(text="Lamp")
     assert reader.products(search).total == 0
@@ -114,11 +147,9 @@ def test_a_rename_moves_the_product_between_search_results(
 
 
 def test_a_checkout_invalidates_the_stock_it_took(
-    tables: Tables, reader: CachedCatalogReader, cache: TwoLevelCache
+    tables: Tables, reader: CachedCatalogReader, events: InProcessBus
 ) -> None:
-    uow = invalidating_uow(lambda: FakeUnitOfWork(tables), cache)
-    carts = CartService(uow, reader)
-    orders = OrderService(uow, carts, reader, FakePayment())
+    carts, orders = _shop(tables, reader, events)
     listing = ProductQuery(page=1, per_page=5)
     assert reader.product(2).stock == 10  # type: ignore[union-attr]
     assert reader.products(listing).items[1].stock == 10
@@ -129,11 +160,9 @@ def test_a_checkout_invalidates_the_stock_it_took(
 
 
 def test_a_stale_cached_stock_figure_cannot_sell_what_is_not_there(
-    tables: Tables, reader: CachedCatalogReader, cache: TwoLevelCache
+    tables: Tables, reader: CachedCatalogReader, events: InProcessBus
 ) -> None:
-    uow = invalidating_uow(lambda: FakeUnitOfWork(tables), cache)
-    carts = CartService(uow, reader)
-    orders = OrderService(uow, carts, reader, FakePayment())
+    carts, orders = _shop(tables, reader, events)
     assert reader.product(1).stock == 10  # type: ignore[union-attr]
     # Sold elsewhere, and the invalidation never arrived: the cache still says 10.
     tables.products[1] = replace(tables.products[1], stock=2)
@@ -153,19 +182,19 @@ def test_the_cart_and_checkout_price_from_the_database_not_the_cache(
     assert db.calls == {"products_by_ids": 2}
 
 
-def test_a_rolled_back_unit_of_work_invalidates_nothing(
-    tables: Tables, cache: TwoLevelCache, reader: CachedCatalogReader
+def test_a_rolled_back_unit_of_work_publishes_nothing_to_invalidate(
+    tables: Tables, cache: TwoLevelCache, reader: CachedCatalogReader, events: InProcessBus
 ) -> None:
     from tests.unit.cache.fakes import FakeL2
 
     l2: FakeL2 = cache.l2  # type: ignore[assignment]
     reader.product(1)
     published = len(l2.published)
-    with invalidating_uow(lambda: FakeUnitOfWork(tables), cache)() as uow:
-        assert uow.stock.reserve(1, 1)
+    with FakeUnitOfWork(tables, events) as uow:  # type: ignore[arg-type]
+        uow.record(ProductChanged((1,)))
         # no commit
     assert len(l2.published) == published
-    with invalidating_uow(lambda: FakeUnitOfWork(tables), cache)() as uow:
-        assert uow.stock.reserve(1, 1)
+    with FakeUnitOfWork(tables, events) as uow:  # type: ignore[arg-type]
+        uow.record(ProductChanged((1,)))
         uow.commit()
     assert l2.published[-1] == ["product:1", "ver:products"]

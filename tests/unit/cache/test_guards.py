@@ -85,20 +85,14 @@ def test_an_absent_id_is_cached_as_absent_and_asked_once(
 def test_a_product_added_after_being_cached_as_absent_is_seen(
     tables: Tables, cache: TwoLevelCache
 ) -> None:
-    from common.adapters.cache.catalog import InvalidatingCatalogWriter
+    from common.adapters.cache.catalog import CacheInvalidator
+    from common.domain.events import ProductChanged
     from tests.fakes import product
 
     reader = CachedCatalogReader(FakeCatalog(tables), cache)
     assert reader.product(50) is None
-
-    class Writer:
-        def add_products(self, items: object) -> int:
-            added = list(items)  # type: ignore[call-overload]
-            for p in added:
-                tables.products[p.id] = p
-            return len(added)
-
-    InvalidatingCatalogWriter(Writer(), cache).add_products([product(50)])  # type: ignore[arg-type]
+    tables.products[50] = product(50)  # added, and its ProductChanged published:
+    CacheInvalidator(cache)(ProductChanged((50,), listings=True))
     assert reader.product(50) == tables.products[50]
 
 

@@ -1,0 +1,175 @@
+"""Stock reserved per order, in SQL: checkout's ``Inventory`` port in the stages where stock
+lives in the shop's own database (stage06 runs the same adapter inside its inventory service).
+
+Each call is one short transaction:
+
+* ``reserve`` inserts the reservation's header row first. The primary key makes a concurrent
+  reservation of the same order wait for this one and then find it; the stock is then taken
+  line by line (sorted by product id, so two orders never lock rows in opposite orders) with
+  the conditional ``UPDATE ... SET stock = stock - qty WHERE stock >= qty`` that makes
+  overselling impossible. One short line and the whole reservation rolls back.
+* ``commit`` and ``release`` lock the header and move it from ``held`` to ``sold`` or
+  ``released``; only a release gives stock back, and only once.
+
+Every change of stock publishes ``StockChanged`` after its commit (the cache listens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+
+from common.adapters.sql.engine import translated_errors
+from common.adapters.sql.schema import products, stock_reservation_lines, stock_reservations
+from common.domain.errors import DuplicateKey, OutOfStock, ReservationExpired
+from common.domain.events import StockChanged
+from common.ports import EventPublisher, StockLine
+from common.services.retrying import retry_on_conflict
+
+HELD, SOLD, RELEASED = "held", "sold", "released"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)  # stored as naive UTC
+
+
+class SqlInventory:
+    def __init__(self, engine: Engine, publisher: EventPublisher) -> None:
+        self._engine = engine
+        self._publisher = publisher
+
+    def reserve(self, order_ref: str, lines: Sequence[StockLine]) -> None:
+        wanted = {line.product_id: line.qty for line in lines}
+        changed = self._reserve(order_ref, wanted)
+        if changed:
+            self._publisher.publish([StockChanged(tuple(sorted(changed)))])
+
+    @retry_on_conflict
+    def _reserve(self, order_ref: str, wanted: dict[int, int]) -> set[int]:
+        with translated_errors(), self._engine.connect() as conn, conn.begin() as tx:
+            try:
+                with conn.begin_nested(), translated_errors():
+                    conn.execute(
+                        insert(stock_reservations).values(
+                            order_ref=order_ref, state=HELD, created_at=_now()
+                        )
+                    )
+            except DuplicateKey:
+                changed = self._repeat(conn, order_ref, wanted)
+                tx.commit()
+                return changed
+            _take(conn, order_ref, wanted)
+            tx.commit()
+        return set(wanted)
+
+    def _repeat(self, conn: Connection, order_ref: str, wanted: dict[int, int]) -> set[int]:
+        """The order was reserved before: keep it if it holds these lines, else redo it."""
+        state = _locked_state(conn, order_ref)
+        if state == RELEASED:
+            raise ReservationExpired(
+                "this checkout was abandoned and its stock given back: place the order "
+                "again with a new Idempotency-Key"
+            )
+        held = _lines(conn, order_ref)
+        if state == SOLD or held == wanted:
+            return set()
+        # Held with other lines (the cart changed before a retry): give back, take anew.
+        _give_back(conn, held)
+        conn.execute(
+            delete(stock_reservation_lines).where(stock_reservation_lines.c.order_ref == order_ref)
+        )
+        _take(conn, order_ref, wanted)
+        return set(held) | set(wanted)
+
+    def commit(self, order_ref: str) -> bool:
+        return self._move(order_ref, SOLD) in (HELD, SOLD)
+
+    def release(self, order_ref: str) -> None:
+        self._move(order_ref, RELEASED)
+
+    def held_before(self, moment: datetime, limit: int) -> list[str]:
+        query = (
+            select(stock_reservations.c.order_ref)
+            .where(
+                (stock_reservations.c.state == HELD) & (stock_reservations.c.created_at < moment)
+            )
+            .order_by(stock_reservations.c.created_at)
+            .limit(limit)
+        )
+        with translated_errors(), self._engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def _move(self, order_ref: str, to: str) -> str | None:
+        """Move a held reservation to ``to``; returns the state it was in (None: unknown)."""
+        changed: list[int] = []
+        state = self._move_in_transaction(order_ref, to, changed)
+        if changed:
+            self._publisher.publish([StockChanged(tuple(sorted(changed)))])
+        return state
+
+    @retry_on_conflict
+    def _move_in_transaction(self, order_ref: str, to: str, changed: list[int]) -> str | None:
+        changed.clear()
+        with translated_errors(), self._engine.connect() as conn, conn.begin() as tx:
+            state = _locked_state(conn, order_ref)
+            if state == HELD:
+                if to == RELEASED:
+                    held = _lines(conn, order_ref)
+                    _give_back(conn, held)
+                    changed.extend(held)
+                conn.execute(
+                    update(stock_reservations)
+                    .where(stock_reservations.c.order_ref == order_ref)
+                    .values(state=to)
+                )
+            tx.commit()
+        return state
+
+
+def _locked_state(conn: Connection, order_ref: str) -> str | None:
+    row = conn.execute(
+        select(stock_reservations.c.state)
+        .where(stock_reservations.c.order_ref == order_ref)
+        .with_for_update()
+    ).first()
+    return str(row.state) if row else None
+
+
+def _lines(conn: Connection, order_ref: str) -> dict[int, int]:
+    rows = conn.execute(
+        select(stock_reservation_lines.c.product_id, stock_reservation_lines.c.qty).where(
+            stock_reservation_lines.c.order_ref == order_ref
+        )
+    ).all()
+    return {r.product_id: r.qty for r in rows}
+
+
+def _take(conn: Connection, order_ref: str, wanted: dict[int, int]) -> None:
+    for product_id in sorted(wanted):  # one lock order for every checkout: no deadlocks
+        qty = wanted[product_id]
+        taken = conn.execute(
+            update(products)
+            .where((products.c.id == product_id) & (products.c.stock >= qty))
+            .values(stock=products.c.stock - qty)
+        )
+        if taken.rowcount != 1:
+            raise OutOfStock(
+                f"not enough of product {product_id} in stock for {qty}", product_id=product_id
+            )
+    rows: list[dict[str, Any]] = [
+        {"order_ref": order_ref, "product_id": pid, "qty": qty} for pid, qty in wanted.items()
+    ]
+    if rows:
+        conn.execute(insert(stock_reservation_lines), rows)
+
+
+def _give_back(conn: Connection, held: dict[int, int]) -> None:
+    for product_id in sorted(held):
+        conn.execute(
+            update(products)
+            .where(products.c.id == product_id)
+            .values(stock=products.c.stock + held[product_id])
+        )
