@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from common.config import Settings
-from common.operations import StageOperations, UserSeeder
+from common.operations import OrderRecovery, StageOperations, UserSeeder
 from common.ports import (
     CatalogReader,
     CatalogWriter,
@@ -27,16 +27,20 @@ from common.services.accounts import AccountService
 from common.services.carts import CartService
 from common.services.catalog import CatalogService
 from common.services.orders import CheckoutRecovery, OrderService
+from common.services.protocols import Accounts, Carts, Catalog, Orders
 
 
 @dataclass(frozen=True)
 class Shop:
+    """What the web app serves from. Typed by protocols: in-process services here, HTTP
+    clients of the business services in stage06."""
+
     settings: Settings
-    catalog: CatalogService
-    accounts: AccountService
-    carts: CartService
-    orders: OrderService
-    recovery: CheckoutRecovery
+    catalog: Catalog
+    accounts: Accounts
+    carts: Carts
+    orders: Orders
+    recovery: OrderRecovery
     files: FileStore
     sessions: SessionStore
     health: Mapping[str, HealthCheck]

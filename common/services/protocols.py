@@ -1,0 +1,49 @@
+"""What the web layer needs from the shop's services, as protocols.
+
+In stages 01-05 the services in this package implement them in the web process itself; in
+stage06 the web nodes implement them with HTTP clients of the business services (which run
+these same classes behind their own APIs). The web layer (``common/web``) only knows these.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from common.domain.models import Cart, Category, Order, Product, ProductPage, User
+
+
+class Catalog(Protocol):
+    def categories(self) -> list[Category]: ...
+
+    def product(self, product_id: int) -> Product: ...
+
+    def search(
+        self,
+        *,
+        category: str | None = None,
+        text: str | None = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> ProductPage: ...
+
+
+class Accounts(Protocol):
+    def register(self, email: str, password: str, name: str) -> User: ...
+
+    def authenticate(self, email: str, password: str) -> User: ...
+
+    def user(self, user_id: int) -> User: ...
+
+
+class Carts(Protocol):
+    def cart(self, user_id: int) -> Cart: ...
+
+    def set_quantity(self, user_id: int, product_id: int, qty: int) -> Cart: ...
+
+
+class Orders(Protocol):
+    def place(self, user_id: int, idempotency_key: str | None) -> tuple[Order, bool]: ...
+
+    def order(self, user_id: int, order_id: int) -> Order: ...
+
+    def orders(self, user_id: int) -> list[Order]: ...
