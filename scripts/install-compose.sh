@@ -33,25 +33,10 @@ if [ -x "$BINARY" ] && "$BINARY" version >/dev/null 2>&1; then
     exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-    for candidate in /usr/local/go/bin /usr/lib/go/bin; do
-        if [ -x "$candidate/go" ]; then
-            PATH="$candidate:$PATH"
-            break
-        fi
-    done
-fi
-if ! command -v go >/dev/null 2>&1; then
-    echo "install-compose: the Go toolchain is needed to build Docker Compose (https://go.dev/dl/)" >&2
-    exit 1
-fi
-
+# shellcheck source=scripts/go-build-env.sh
+. "$(dirname "$0")/go-build-env.sh"
+go_build_env install-compose "Docker Compose"
 mkdir -p "$TARGET_DIR"
-export GOPATH="$TOOLS_DIR/go"
-export GOMODCACHE="$TOOLS_DIR/go/pkg/mod"
-export GOCACHE="$TOOLS_DIR/go/build-cache"
-export GOFLAGS="-buildvcs=false -modcacherw"
-export CGO_ENABLED=0
 
 echo "building $COMPOSE_MODULE@$COMPOSE_VERSION with $(go version | cut -d' ' -f3) into $TARGET_DIR"
 echo "(the first build takes about 5 minutes on 2 cores; later runs reuse it)"
