@@ -102,11 +102,16 @@ def run_seed(stage: str, settings: Settings, size: SeedSize, *, if_empty: bool =
             return
     with phase_progress() as progress:
         report = seed_shop(shop, size, progress)
+    seeded_users = (
+        f" Seeded users: user1@example.com .. user{size.users}@example.com, "
+        f"password {SEEDED_PASSWORD!r}."
+        if size.users
+        else ""
+    )
     click.echo(
         f"Seeded {report['products']} products in {report['categories']} categories "
-        f"({report['images_written']} new images), {report['users_added']} new users. "
-        f"Seeded users: user1@example.com .. user{size.users}@example.com, "
-        f"password {SEEDED_PASSWORD!r}."
+        f"({report['images_written']} new images), {report['users_added']} new users."
+        + seeded_users
     )
 
 

@@ -75,7 +75,8 @@ def test_seeding_products_without_categories_is_refused_clearly(tmp_path: Path) 
 
 def test_a_zero_size_seeds_nothing(tmp_path: Path) -> None:
     env = {**shop_env(tmp_path), **dict.fromkeys(SEED_VARIABLES, "0")}
-    run_seed(env, "--if-empty")
+    output = run_seed(env, "--if-empty")
+    assert "Seeded 0 products" in output and "user1@" not in output
     shop = build_shop(Settings.from_env(env))
     assert shop.catalog_writer.count_products() == 0
     assert shop.catalog.categories() == []
