@@ -116,6 +116,30 @@ def _figure(plt: Any, rows: list[dict[str, Any]], height: float = 4.8) -> tuple[
     return plt.subplots(figsize=(max(7.5, 1.45 * len(rows) + 2.2), height), dpi=110)
 
 
+LEGEND_COLUMNS = 5
+
+
+def _heading(ax: Any, title: str, handles: list[Any] | None = None) -> None:
+    """The title, and under it the legend in rows of its own: a legend never covers a bar."""
+    entries = handles if handles is not None else ax.get_legend_handles_labels()[0]
+    ax.legend(
+        handles=entries,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.01),
+        ncol=min(len(entries), LEGEND_COLUMNS),
+        fontsize=8,
+        frameon=False,
+    )
+    rows = -(-len(entries) // LEGEND_COLUMNS)
+    ax.set_title(title, fontsize=10, pad=8 + 15 * rows)
+
+
+def _save(plt: Any, fig: Any, path: Path) -> None:
+    # "tight" grows the image to whatever sticks out (the legend row, long labels).
+    fig.savefig(path, bbox_inches="tight", pad_inches=0.15)
+    plt.close(fig)
+
+
 def draw_charts(
     benches: list[dict[str, Any]], calibration: dict[str, Any] | None, out: Path
 ) -> dict[str, list[Path]]:
@@ -198,11 +222,10 @@ def _throughput(
     top = max([*(t["max"] for t in tp), *(b for b in bound_values if b is not None)])
     ax.set_ylim(0, top * 1.12)
     ceiling_text = f"generator ceiling {ceiling:,.0f} req/s" if ceiling else "no calibration"
-    ax.set_title(
+    title = (
         f"Throughput, workload {workload}: bars measured on {_real_cpus(rows)} of this "
         f"machine;\nred dashes: bound assuming the declared servers (computed, not measured); "
-        f"{ceiling_text}",
-        fontsize=10,
+        f"{ceiling_text}"
     )
     handles = [
         Patch(color=MEASURED_COLOUR, label="measured: median, whiskers min-max"),
@@ -215,11 +238,9 @@ def _throughput(
         ),
         Line2D([], [], color=BOUND_COLOUR, linewidth=2.5, label="bound, declared servers"),
     ]
-    ax.legend(handles=handles, loc="upper left", fontsize=8)
+    _heading(ax, title, handles)
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
     return path
 
 
@@ -245,15 +266,10 @@ def _latency(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     ax.set_ylim(0, max(r["summary"]["p99_ms"] or 0 for r in rows) * 1.15 or 1)
     ax.set_ylabel("response time, ms (median over runs)")
     users = rows[0]["settings"]["users"]
-    ax.set_title(
-        f"Latency percentiles per request, workload {workload} ({users} closed-loop users)",
-        fontsize=10,
-    )
-    ax.legend(fontsize=8, loc="upper left")
+    title = f"Latency percentiles per request, workload {workload} ({users} closed-loop users)"
+    _heading(ax, title)
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
     return path
 
 
@@ -313,15 +329,12 @@ def _demand(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     ax.set_xlim(-0.7, len(rows) - 0.3)
     ax.set_ylim(0, axis_top)
     ax.set_ylabel("CPU ms per successful request")
-    ax.set_title(
-        f"CPU per request by tier (service demand), workload {workload}; the total above each bar",
-        fontsize=10,
+    title = (
+        f"CPU per request by tier (service demand), workload {workload}; the total above each bar"
     )
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _heading(ax, title)
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
     return path
 
 
@@ -353,13 +366,8 @@ def _page_views(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     ax.set_xlim(-0.7, len(rows) - 0.3)
     ax.set_ylim(0, max(v["p99_ms"] or 0 for v in views) * 1.15 or 1)
     ax.set_ylabel("page view with its assets, ms")
-    ax.set_title(
-        f"Page views, workload {workload}: time from the page's request to its last asset",
-        fontsize=10,
-    )
-    ax.legend(fontsize=8, loc="upper left")
+    title = f"Page views, workload {workload}: time from the page's request to its last asset"
+    _heading(ax, title)
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
     return path

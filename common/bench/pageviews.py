@@ -94,7 +94,7 @@ class PageViewStats:
         self.pages: dict[str, PageTally] = {}
         self.visits = 0
         self.new_visitors = 0
-        self.outcomes: Counter[str] = Counter()  # e.g. "product page out of stock"
+        self.outcomes: Counter[str] = Counter()  # e.g. "out_of_stock_page"
 
     def record(
         self, name: str, ms: float, requests: int, size: int, cache_hits: int, failed: bool

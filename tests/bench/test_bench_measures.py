@@ -226,3 +226,27 @@ def test_report_regenerates_from_stored_files(tmp_path: Path) -> None:
     assert "## Workload: mixed-api" in page and "measured U" not in page
     assert (tmp_path / "bounds.md").is_file()
     assert all(p.exists() for p in written)
+
+
+def test_page_view_outcomes_count_as_business_outcomes() -> None:
+    stored = raw_run(1, 100.0, {"app": 1.0}, {"app": "0"})
+    stored["endpoints"].append(endpoint("form POST /checkout [302 not_placed]", 4, method="POST"))
+    stored["requests"] += 4
+    views = pageviews_snapshot(outcomes={"out_of_stock_page": 6})
+    stored["page_views"] = views
+    run = derive_run(stored, machine_cores=2)
+    assert run["business_outcomes"] == {"not_placed": 4, "out_of_stock_page": 6}
+    assert run["counts"]["successes"] == 3004  # a checkout not placed is an answer as designed
+    assert run["page_view_figures"]["views"] == 3
+
+
+def pageviews_snapshot(outcomes: dict[str, int]) -> dict[str, object]:
+    from common.bench.pageviews import PageViewStats
+
+    stats = PageViewStats()
+    for _ in range(3):
+        stats.record("product", 120.0, requests=3, size=4096, cache_hits=2, failed=False)
+    for name, count in outcomes.items():
+        for _ in range(count):
+            stats.outcome(name)
+    return stats.snapshot()

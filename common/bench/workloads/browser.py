@@ -313,7 +313,7 @@ class BrowserUser(SeededUser):
             return False
         form = page.form("/cart")
         if form is None:
-            self.page_views.outcome("product page out of stock")
+            self.page_views.outcome("out_of_stock_page")
             return False
         answer, landed = self.submit(form.action, {**form.fields, "qty": "1"}, "add to cart")
         if landed is not None and urlsplit(landed.url).path == "/login":
