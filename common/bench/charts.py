@@ -244,12 +244,14 @@ def _throughput(
     return path
 
 
-def _latency(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
-    plt = _plt()
+def _percentile_bars(
+    plt: Any, rows: list[dict[str, Any]], figures: list[dict[str, Any]], labels: list[str]
+) -> tuple[Any, Any]:
+    """p50/p95/p99 side by side per row, each bar with its value on top."""
     width = 0.26
     fig, ax = _figure(plt, rows)
     for i, (key, color) in enumerate(PERCENTILE_COLOURS.items()):
-        values = [r["summary"][key] or 0 for r in rows]
+        values = [f[key] or 0 for f in figures]
         xs = [n + (i - 1) * width for n in range(len(rows))]
         bars = ax.bar(xs, values, width, label=key.replace("_ms", ""), color=color)
         for bar, value in zip(bars, values, strict=True):
@@ -261,14 +263,20 @@ def _latency(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
                 ha="center",
                 fontsize=7,
             )
-    ax.set_xticks(range(len(rows)), [_name(r) for r in rows], fontsize=8)
+    ax.set_xticks(range(len(rows)), labels, fontsize=8)
     ax.set_xlim(-0.7, len(rows) - 0.3)
-    ax.set_ylim(0, max(r["summary"]["p99_ms"] or 0 for r in rows) * 1.15 or 1)
+    ax.set_ylim(0, max(f["p99_ms"] or 0 for f in figures) * 1.15 or 1)
+    ax.grid(axis="y", alpha=0.3)
+    return fig, ax
+
+
+def _latency(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
+    plt = _plt()
+    fig, ax = _percentile_bars(plt, rows, [r["summary"] for r in rows], [_name(r) for r in rows])
     ax.set_ylabel("response time, ms (median over runs)")
     users = rows[0]["settings"]["users"]
     title = f"Latency percentiles per request, workload {workload} ({users} closed-loop users)"
     _heading(ax, title)
-    ax.grid(axis="y", alpha=0.3)
     _save(plt, fig, path)
     return path
 
@@ -341,33 +349,15 @@ def _demand(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
 def _page_views(rows: list[dict[str, Any]], workload: str, path: Path) -> Path:
     plt = _plt()
     rows = [r for r in rows if r["summary"].get("page_views")]
-    width = 0.26
-    fig, ax = _figure(plt, rows)
     views = [r["summary"]["page_views"] for r in rows]
-    for i, (key, color) in enumerate(PERCENTILE_COLOURS.items()):
-        values = [v[key] or 0 for v in views]
-        xs = [n + (i - 1) * width for n in range(len(rows))]
-        bars = ax.bar(xs, values, width, label=key.replace("_ms", ""), color=color)
-        for bar, value in zip(bars, values, strict=True):
-            ax.annotate(
-                f"{value:.0f}",
-                (bar.get_x() + bar.get_width() / 2, value),
-                xytext=(0, 2),
-                textcoords="offset points",
-                ha="center",
-                fontsize=7,
-            )
     labels = [
         f"{_name(r)}\n{v['views_per_s']:,.0f} views/s\n{v['requests_per_view']:.1f} req, "
         f"{(v['bytes_per_view'] or 0) / 1024:.0f} KB/view"
         for r, v in zip(rows, views, strict=True)
     ]
-    ax.set_xticks(range(len(rows)), labels, fontsize=8)
-    ax.set_xlim(-0.7, len(rows) - 0.3)
-    ax.set_ylim(0, max(v["p99_ms"] or 0 for v in views) * 1.15 or 1)
+    fig, ax = _percentile_bars(plt, rows, views, labels)
     ax.set_ylabel("page view with its assets, ms")
     title = f"Page views, workload {workload}: time from the page's request to its last asset"
     _heading(ax, title)
-    ax.grid(axis="y", alpha=0.3)
     _save(plt, fig, path)
     return path

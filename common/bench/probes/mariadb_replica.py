@@ -22,6 +22,7 @@ from typing import Any
 import pymysql
 import pymysql.cursors
 
+from common.bench import dbstats
 from common.bench.backlog import BacklogProbe, UnreadableProbe
 from common.bench.dbstats import DbEndpoint
 from common.runtime.state import RunState, ServiceState
@@ -68,14 +69,7 @@ def root_endpoint(name: str, service: ServiceState) -> DbEndpoint | None:
 
 
 def _query_one(endpoint: DbEndpoint, sql: str) -> dict[str, Any] | None:
-    connection = pymysql.connect(
-        host="127.0.0.1",
-        port=endpoint.port,
-        user=endpoint.user,
-        password=endpoint.password,
-        connect_timeout=3,
-        cursorclass=pymysql.cursors.DictCursor,
-    )
+    connection = dbstats.connect(endpoint, cursorclass=pymysql.cursors.DictCursor)
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql)
