@@ -366,10 +366,11 @@ def _one_run(
     if killer:
         run["kill"] = killer.record
     run["interference"] = _interference(run, before, after, stage_cpus, generator_cpus)
-    run["backlog"] = {
-        c.name: c.to_json()
-        for c in backlog.changes(probes, before.get("backlog", {}), after.get("backlog", {}))
-    }
+    if running is not None:  # with --host the stage's servers are not ours to ask
+        run["backlog"] = {
+            c.name: c.to_json()
+            for c in backlog.changes(probes, before.get("backlog", {}), after.get("backlog", {}))
+        }
     run["generator"]["log"] = str(log)
     return derive_run(run, cores)
 

@@ -90,6 +90,8 @@ def outcomes_cell(summary: dict[str, Any]) -> str:
 
 def backlog_cell(result: dict[str, Any]) -> str:
     found = result["summary"].get("backlog")
+    if (result.get("target") or {}).get("native") is False:
+        return "not sampled (--host: servers not started here)"
     if found is None:
         return "not sampled (file predates it)"
     if not found["probes"]:

@@ -199,3 +199,9 @@ def test_queue_depth_adds_ready_and_unacknowledged() -> None:
         "orders.placed.dead": 1,
         "brand.new": 0,
     }
+
+
+def test_a_deployment_measured_with_host_says_its_backlog_was_not_sampled() -> None:
+    result = bench_result("stage07_mq", [100.0], runs=[raw_run(1, 100.0, {}, {})])
+    result["target"] = {"url": "http://127.0.0.1:8000", "native": False}
+    assert "not sampled (--host: servers not started here)" in render_markdown([result], {})
