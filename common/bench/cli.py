@@ -33,10 +33,13 @@ def bench() -> None:
 
     \b
       shop bench stage01_single          up, seed, 3 x (warm-up + 30 s window), one result
+      shop bench stage01_single --workload mixed-api  JSON API clients only
       shop bench stage04_cluster --nodes 2            balance over app1, app2 only
       shop bench stage04_cluster --kill-node-at 10    SIGKILL a node 10 s into each window
       shop bench calibrate               the generator's ceiling against nginx
-      shop report                        results/ -> docs/results.md and charts
+      shop report                        results/ -> docs/results.md, bounds.md, charts
+
+    A result must come from a committed tree: a dirty one is refused unless --allow-dirty.
     """
 
 
