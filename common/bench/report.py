@@ -9,6 +9,7 @@ not record is said to be missing.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -268,11 +269,24 @@ def tree_note(result: dict[str, Any]) -> str:
     return f", **dirty tree** (`--allow-dirty`; changed: {paths})"
 
 
+def reproduce_command(result: dict[str, Any]) -> str:
+    """The command that measures the same today: an old JSON-only result's workload is now
+    called NAME-api (derive.report_workload), so its recorded command is spelled that way."""
+    command = str(result["command"])
+    recorded, today = result["workload"], result.get("report_workload", result["workload"])
+    if today != recorded:
+        command = re.sub(
+            rf"--workload {re.escape(recorded)}(?=\s|$)", f"--workload {today}", command
+        )
+        return f"`{command}` (recorded as `--workload {recorded}`)"
+    return f"`{command}`"
+
+
 def reproduce_lines(rows: list[dict[str, Any]]) -> list[str]:
     lines = ["", "Reproduce (one line per row, run on the machine described above):", ""]
     for r in sorted(rows, key=row_order):
         lines.append(
-            f"- {row_label(r)}: `{r['command']}` — commit `{r['code']['commit'][:10]}`"
+            f"- {row_label(r)}: {reproduce_command(r)} — commit `{r['code']['commit'][:10]}`"
             f"{tree_note(r)}, {r['created_at']}, `{Path(r['_path']).name}` in results/latest/"
         )
     return lines

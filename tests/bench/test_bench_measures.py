@@ -170,6 +170,11 @@ def test_old_json_only_results_are_reported_as_api_workloads() -> None:
     assert "## Workload: browse-api" in page
     assert "recorded as `browse` before the HTML workloads existed" in page
     assert "not sampled (file predates it)" in page  # no backlog field in an old file
+    # The recorded command would now run the HTML workload: it is shown as it runs today.
+    assert (
+        "`shop bench stage01_single --workload browse-api` (recorded as `--workload browse`)"
+        in (page)
+    )
 
 
 # ---- a committed tree ------------------------------------------------------------------------
