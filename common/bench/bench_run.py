@@ -6,8 +6,11 @@ machine and the commit; `shop report` turns the newest ones into docs/results.md
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -179,7 +182,11 @@ def _prepare_stage(options: BenchOptions, size: SeedSize, console: Console) -> R
         console.print(f"  {service:<10} {event:<9} {detail}", highlight=False)
 
     console.print(f"[bold]{options.stage}[/]: up on CPUs {options.stage_cpus} (native runner)")
-    running = bring_up(options.stage, options.stage_cpus or None, report)
+    # The stage's seed job (compose.yaml) seeds an empty shop at start: with this bench's size,
+    # not the default one, so the data set is the same whoever seeds it first.
+    seed_size = {"SHOP_SEED_PRODUCTS": str(size.products), "SHOP_SEED_USERS": str(size.users)}
+    with _environment(seed_size):
+        running = bring_up(options.stage, options.stage_cpus or None, report)
     if not running.started_here:
         console.print(
             f"[yellow]note: {options.stage} was already running: its CPU sets are "
@@ -187,6 +194,21 @@ def _prepare_stage(options: BenchOptions, size: SeedSize, console: Console) -> R
         )
     run_seed(options.stage, app_settings(running.state), size)  # idempotent
     return running
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block (the compose file interpolates them)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _set_nodes(options: BenchOptions, running: RunningStage, console: Console) -> Cluster | None:
