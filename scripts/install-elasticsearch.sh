@@ -155,8 +155,13 @@ else
     partial=$TARGET.partial
     rm -rf "$partial" "$BASE/download" "$BASE/unpack"
     echo "downloading Elasticsearch $ES_VERSION (about 130 MB) from Maven Central"
-    mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$BASE/m2" "$DEPENDENCY_PLUGIN:copy" \
-        -Dartifact="$ES_ARTIFACT" -DoutputDirectory="$BASE/download"
+    mkdir -p "$BASE/download"
+    if ! mvn -B -q -Dmaven.repo.local="$BASE/m2" "$DEPENDENCY_PLUGIN:copy" \
+        -Dartifact="$ES_ARTIFACT" -DoutputDirectory="$BASE/download" >"$BASE/download/mvn.log" 2>&1; then
+        cat "$BASE/download/mvn.log" >&2
+        echo "install-elasticsearch: Maven could not download $ES_ARTIFACT (log above)" >&2
+        exit 1
+    fi
     zip=$BASE/download/elasticsearch-$ES_VERSION.zip
     # Maven keeps a second copy in its local repository; the one checked below is enough.
     rm -rf "$BASE/m2/org/elasticsearch"
