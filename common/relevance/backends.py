@@ -58,9 +58,9 @@ def elasticsearch_search(
     progress: Progress | None = None,
 ) -> Iterator[SearchFunction]:
     indexer = SearchIndexer(client, alias)
+    indexer.reindex(products, total=len(products), progress=progress)  # cleans up if it fails
+    searcher = ProductSearch(client, alias)
     try:
-        indexer.reindex(products, total=len(products), progress=progress)
-        searcher = ProductSearch(client, alias)
         yield lambda text: searcher.search(SearchRequest(text=text, per_page=k)).ids
     finally:
         indexer.drop()

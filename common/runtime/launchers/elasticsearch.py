@@ -2,7 +2,8 @@
 official `docker.elastic.co/elasticsearch/elasticsearch` image.
 
 Natively the server runs in the foreground (the runner supervises it) as the system user
-`elasticsearch`: it refuses to run as root. Everything it writes lives in the service's run
+`elasticsearch` when the runner is root: it refuses to run as root. (A runner that is not
+root runs it as itself.) Everything it writes lives in the service's run
 directory, owned by that user: `config/` (the distribution's config copied, mounted config
 files added, `elasticsearch.yml` generated), `data/` (or the volume mounted at the image's
 data path), `logs/` (also its working directory: gc.log, crash files) and `tmp/`
@@ -83,10 +84,11 @@ class ElasticsearchLauncher(Launcher):
     def check_installed(self) -> None:
         if elasticsearch_home() is None:
             raise ElasticsearchNotInstalled("elasticsearch not found")
-        try:
-            pwd.getpwnam(ES_USER)
-        except KeyError:
-            raise ElasticsearchNotInstalled(f"system user {ES_USER!r} missing") from None
+        if _runner_is_root():
+            try:
+                pwd.getpwnam(ES_USER)
+            except KeyError:
+                raise ElasticsearchNotInstalled(f"system user {ES_USER!r} missing") from None
 
     def prepare(self, ctx: LaunchContext) -> LaunchSpec:
         if ctx.service.command or ctx.service.entrypoint:
@@ -102,9 +104,12 @@ class ElasticsearchLauncher(Launcher):
         self._write_config(ctx, home, config, data, logs)
         for directory in (logs, tmp, data):
             directory.mkdir(parents=True, exist_ok=True)
-        for owned in {ctx.data_dir, data}:
-            _give_to_user(owned)
-            _grant_reach(ctx.name, owned)
+        # As root, hand the server's files to its own user; anyone else runs it as themselves.
+        user = ES_USER if _runner_is_root() else None
+        if user:
+            for owned in {ctx.data_dir, data}:
+                _give_to_user(owned)
+                _grant_reach(ctx.name, owned)
         env = dict(os.environ)
         env.update(
             ES_PATH_CONF=str(config),
@@ -116,8 +121,8 @@ class ElasticsearchLauncher(Launcher):
             argv=[str(home / "bin" / "elasticsearch")],  # foreground: no -d
             env=env,
             cwd=logs,
-            user=ES_USER,
-            group=ES_USER,
+            user=user,
+            group=user,
         )
 
     def is_healthy(self, ctx: LaunchContext) -> bool:
@@ -181,6 +186,10 @@ def cluster_status(http_port: int, timeout: float = 2.0) -> str | None:
         return None
     status = body.get("status") if isinstance(body, dict) else None
     return status if isinstance(status, str) else None
+
+
+def _runner_is_root() -> bool:
+    return os.geteuid() == 0
 
 
 def _is_setting(name: str) -> bool:
