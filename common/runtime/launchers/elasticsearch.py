@@ -79,7 +79,7 @@ class ElasticsearchLauncher(Launcher):
     kind = "elasticsearch"
     images = ("elasticsearch", "docker.elastic.co/elasticsearch/elasticsearch")
     default_ports = (HTTP_PORT, TRANSPORT_PORT)
-    default_budget = 120.0  # 10 s on a quiet machine, up to 40 s under load
+    default_budget = 120.0  # ~10 s on a quiet machine, 20-40 s on a loaded one
 
     def check_installed(self) -> None:
         if elasticsearch_home() is None:
