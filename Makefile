@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # stage01 runs the behaviour suite inside the main pytest run; every later stage once more.
 LATER_STAGES := $(filter-out stage01_single,$(patsubst %/compose.yaml,%,$(sort $(wildcard stage*/compose.yaml))))
 
-.PHONY: help venv servers minio compose browser demo lint test test-fast clean
+.PHONY: help venv servers minio search compose browser demo lint test test-fast clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ servers: ## MariaDB, Redis, nginx from Debian packages (only what is missing)
 minio: ## MinIO built from its Go module into ~/.cache/shop-evolution (once: ~7 min on 2 cores)
 	@bash scripts/install-minio.sh
 
+search: ## Elasticsearch from Maven Central + its analysis plugin into ~/.cache/shop-evolution (once: ~1 min)
+	@bash scripts/install-elasticsearch.sh
+
 browser: ## Debian's Chromium for the real-browser test
 	@bash scripts/install-browser.sh
 
@@ -43,7 +46,7 @@ lint: venv ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: venv servers minio compose browser lint ## install what the tests need, then run every check
+test: venv servers minio search compose browser lint ## install what the tests need, then run every check
 	$(BIN)/pytest $(PYTEST_ARGS)
 	@for stage in $(LATER_STAGES); do \
 	    echo "== the behaviour suite against $$stage"; \

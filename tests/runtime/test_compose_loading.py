@@ -74,9 +74,9 @@ def test_depends_on_cycle_is_reported(write_stage: StageWriter) -> None:
 def test_unknown_image_names_the_service_and_where_to_add_a_launcher(
     write_stage: StageWriter,
 ) -> None:
-    stage = write_stage("services: {search: {image: 'elasticsearch:8'}}")
-    with pytest.raises(ComposeError, match=r"'search'.*common/runtime/launchers"):
-        launcher_for(stage.services["search"])
+    stage = write_stage("services: {sessions: {image: 'memcached:1.6'}}")
+    with pytest.raises(ComposeError, match=r"'sessions'.*common/runtime/launchers"):
+        launcher_for(stage.services["sessions"])
 
 
 def test_port_volume_and_environment_forms(write_stage: StageWriter, tmp_path: Path) -> None:
