@@ -63,6 +63,14 @@ class Settings:
     cache_ttl_jitter: float = 0.1  # +-10 %: keys written together do not expire together
     # Stage 04+: sessions in their own Redis (non-evicting), else in redis_url's.
     session_redis_url: str | None = None
+    # Stage 07+: RabbitMQ between placing an order and fulfilling it (common/messaging).
+    amqp_url: str | None = None  # e.g. amqp://shop:secret@broker:5672/%2F
+    mq_prefetch: int = 20  # unacknowledged messages a consumer may hold at once
+    # A failed message is retried after each of these delays, then dead-lettered.
+    mq_retry_delays_ms: tuple[int, ...] = (1_000, 10_000, 60_000)
+    outbox_poll_ms: int = 50  # how often an idle relay looks for new outbox rows
+    # The flash-sale gate's stock counters (common/adapters/flash_sale.py); off when unset.
+    flash_sale_redis_url: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -99,8 +107,34 @@ class Settings:
             cache_negative_ttl_seconds=_float(env, "SHOP_CACHE_NEGATIVE_TTL_SECONDS", 30.0),
             cache_ttl_jitter=_float(env, "SHOP_CACHE_TTL_JITTER", 0.1),
             session_redis_url=env.get("SHOP_SESSION_REDIS_URL") or None,
+            amqp_url=env.get("SHOP_AMQP_URL") or None,
+            mq_prefetch=_positive(env, "SHOP_MQ_PREFETCH", 20),
+            mq_retry_delays_ms=_delays(env, "SHOP_MQ_RETRY_DELAYS_MS", (1_000, 10_000, 60_000)),
+            outbox_poll_ms=_positive(env, "SHOP_OUTBOX_POLL_MS", 50),
+            flash_sale_redis_url=env.get("SHOP_FLASH_SALE_REDIS_URL") or None,
             extra={k: v for k, v in env.items() if k.startswith("SHOP_")},
         )
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def _delays(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A comma-separated list of milliseconds, e.g. "1000,10000,60000" (may be empty: "")."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        delays = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be comma-separated milliseconds, got {raw!r}") from None
+    if any(delay < 1 for delay in delays):
+        raise ConfigError(f"{name}: every delay must be at least 1 ms, got {raw!r}")
+    return delays
 
 
 def _missing_secret() -> str:
