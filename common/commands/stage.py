@@ -10,6 +10,18 @@ from common.stages import composition_root, running_settings
 
 
 def seed_if_empty(stage: str) -> None:
+    from common.runtime import roles
+    from common.runtime.compose import load_stage
+
+    topology = load_stage(stage)
+    if roles.services_with_role(topology, "seed"):
+        click.echo("Seeded by the stage's own seed job (`shop seed STAGE --help` to reseed).")
+        return
+    try:
+        roles.settings_service(topology)
+    except roles.RoleError as exc:
+        click.echo(f"Not seeded: {exc}")
+        return
     settings = running_settings(stage)
     shop = composition_root(stage).build_shop(settings)
     if shop.catalog_writer.count_products() > 0:

@@ -67,7 +67,7 @@ def split(
         # Built here, it also proves a second process may create the bucket again.
         from stage02_split.app import build_shop
 
-        shop = build_shop(_app_settings(state))
+        shop = build_shop(_app_settings(supervisor.stage, state))
         seed_shop(shop, SeedSize(products=PRODUCTS, categories=4, users=USERS, image_bytes=2048))
         _wait_ready(state.url, 60)
         yield SplitStage(supervisor, state, shop, state.url)
