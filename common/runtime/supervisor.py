@@ -66,7 +66,7 @@ class Supervisor:
             if state is not None and not any(s.is_alive() for s in state.services.values()):
                 self._report("*", "stale", "previous run is gone; starting afresh")
                 for name in state.services:
-                    self._stop(state, name)  # a helper may outlive its server
+                    self._stop(state, name)  # a helper may outlive its server: stop it
                 RunState.remove(self.run_dir)
                 state = None
             if state is None:
@@ -162,11 +162,14 @@ class Supervisor:
         if service_state is None:
             return
         if service_state.pid > 0:
+            running = service_state.is_alive()  # else only collected, without a word
             how = " (SIGKILL)" if kill else ""
-            self._report(name, "stopping", f"pid {service_state.pid}{how}")
+            if running:
+                self._report(name, "stopping", f"pid {service_state.pid}{how}")
             stop_process_group(service_state.pid, service_state.create_time, kill=kill)
             service_state.pid, service_state.create_time = 0, 0.0  # stopped: nothing to signal
-            self._report(name, "stopped", "")
+            if running:
+                self._report(name, "stopped", "")
         for helper in reversed(service_state.helpers):  # after the server that needs them
             stop_process_group(helper.pid, helper.create_time, kill=kill)
         service_state.helpers = []
