@@ -19,6 +19,7 @@ from common.runtime.compose import SERVICE_COMPLETED, SERVICE_HEALTHY, SERVICE_S
 from common.runtime.cpus import fold_cpuset
 from common.runtime.errors import ServiceFailed
 from common.runtime.health import HealthSchedule, HealthTracker
+from common.runtime.launchers.base import LaunchSpec
 from common.runtime.plan import StagePlan
 from common.runtime.processes import exit_code, listening_ports, spawn, tail
 from common.runtime.roles import is_one_shot
@@ -161,16 +162,7 @@ class StartCall:
                 helper_state.pid,
                 f"its {helper.name} (pid {helper_state.pid})",
             )
-        account = run_as(spec.user, spec.group)
-        spawned = spawn(spec.argv, spec.env, spec.cwd, Path(record.log), record.cpuset, account)
-        began = time.monotonic()
-        with self._lock:
-            record.pid, record.create_time = spawned.pid, spawned.create_time
-            record.started_at = time.time()
-            record.user = account.name if account else None
-            self.state.save()  # before waiting, so `down` can stop it even if we are killed
-        self._report(name, "starting", describe(record))
-        self._mark(name, SERVICE_STARTED)
+        began = self._spawn(name, record, spec)
         own_deadline = began + schedule.budget
 
         def wait_until(predicate: Callable[[], bool], what: str) -> None:
@@ -239,16 +231,7 @@ class StartCall:
         self.plan.materialize(name)
         spec = launcher.prepare(ctx)
         record = self._record(name, spec.argv, one_shot=True)
-        account = run_as(spec.user, spec.group)
-        spawned = spawn(spec.argv, spec.env, spec.cwd, Path(record.log), record.cpuset, account)
-        began = time.monotonic()
-        with self._lock:
-            record.pid, record.create_time = spawned.pid, spawned.create_time
-            record.started_at = time.time()
-            record.user = account.name if account else None
-            self.state.save()
-        self._report(name, "starting", describe(record) + " (one-shot job)")
-        self._mark(name, SERVICE_STARTED)
+        began = self._spawn(name, record, spec)
         while record.is_alive():
             if self._abort.is_set():
                 raise _Aborted
@@ -269,6 +252,21 @@ class StartCall:
         self._mark(name, SERVICE_STARTED, SERVICE_HEALTHY, SERVICE_COMPLETED)
 
     # ---- shared ----------------------------------------------------------------------------
+
+    def _spawn(self, name: str, record: ServiceState, spec: LaunchSpec) -> float:
+        """Start the service's own process, recorded at once; returns when (monotonic)."""
+        account = run_as(spec.user, spec.group)
+        spawned = spawn(spec.argv, spec.env, spec.cwd, Path(record.log), record.cpuset, account)
+        began = time.monotonic()
+        with self._lock:
+            record.pid, record.create_time = spawned.pid, spawned.create_time
+            record.started_at = time.time()
+            record.user = account.name if account else None
+            self.state.save()  # before waiting, so `down` can stop it even if we are killed
+        job = " (one-shot job)" if record.one_shot else ""
+        self._report(name, "starting", describe(record) + job)
+        self._mark(name, SERVICE_STARTED)
+        return began
 
     def _record(self, name: str, argv: list[str], one_shot: bool) -> ServiceState:
         ctx = self.plan.contexts[name]

@@ -24,6 +24,13 @@ Connect = Callable[[], pika.BlockingConnection]
 PERSISTENT = pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent)
 
 
+def confirming_channel(connect: Connect) -> BlockingChannel:
+    """A channel whose publishes return only once the broker confirmed them."""
+    channel = connect().channel()
+    channel.confirm_delivery()
+    return channel
+
+
 def fresh_queue(channel: BlockingChannel, **kwargs: object) -> str:
     name = f"test-{uuid.uuid4().hex[:8]}"
     channel.queue_declare(name, **kwargs)
@@ -33,8 +40,7 @@ def fresh_queue(channel: BlockingChannel, **kwargs: object) -> str:
 def test_published_messages_are_confirmed_and_an_unroutable_one_is_refused(
     connect: Connect,
 ) -> None:
-    channel = connect().channel()
-    channel.confirm_delivery()
+    channel = confirming_channel(connect)
     queue = fresh_queue(channel, durable=True)
 
     for n in range(3):  # returns only once the broker confirmed it
@@ -71,8 +77,7 @@ def test_an_unacked_message_is_redelivered_after_the_consumer_channel_closes(
 def test_persistent_messages_of_a_durable_queue_survive_a_broker_restart(
     broker: Supervisor, connect: Connect
 ) -> None:
-    channel = connect().channel()
-    channel.confirm_delivery()
+    channel = confirming_channel(connect)
     durable = fresh_queue(channel, durable=True)
     transient = fresh_queue(channel, durable=False)
     channel.basic_publish("", durable, b"order 42 placed", PERSISTENT)
@@ -111,8 +116,7 @@ def test_the_broker_runs_as_the_rabbitmq_user_owning_its_data(broker: Supervisor
 def test_the_management_api_reports_queue_depth_on_the_mapped_port(
     broker: Supervisor, connect: Connect
 ) -> None:
-    channel = connect().channel()
-    channel.confirm_delivery()
+    channel = confirming_channel(connect)
     queue = fresh_queue(channel, durable=True)
     for _ in range(2):
         channel.basic_publish("", queue, b"x", PERSISTENT)
