@@ -9,6 +9,7 @@ from common.commands.admin import register as register_admin
 from common.commands.chaos import chaos
 from common.commands.data import seed
 from common.commands.demo import demo
+from common.commands.mq import register as register_mq
 from common.commands.stage import with_seeding
 
 
@@ -34,6 +35,7 @@ def build_cli() -> click.Group:
     register_admin(shop)
     register_bench(shop)
     shop.add_command(chaos)
+    register_mq(shop)  # `shop mq`, and the broker's and workers' `shop chaos` commands
     shop.add_command(demo)
     return shop
 

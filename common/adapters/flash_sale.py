@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import cast
 
 import redis
 from redis.exceptions import RedisError
@@ -193,7 +194,7 @@ class StockCounters:
         ids = list(product_ids)
         if not ids:
             return {}
-        values = self._redis.mget([counter_key(pid) for pid in ids])
+        values = cast(list[bytes | None], self._redis.mget([counter_key(pid) for pid in ids]))
         return {pid: None if v is None else int(v) for pid, v in zip(ids, values, strict=True)}
 
     def forget(self, product_ids: Iterable[int]) -> None:
