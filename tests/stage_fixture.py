@@ -2,7 +2,7 @@
 
 The behaviour suite and the browser test import :func:`stage_deployment` into their
 ``conftest.py``. Both get the *same* deployment: the first use brings the stage up with the
-native runner (in a private run directory under pytest's tmp, so a stage the user runs is
+native runner (in a private temporary run directory, so a stage the user runs is
 never touched; the runner picks another port when 8000 is taken), seeds a small data set
 through the stage's composition root with the running app's environment, and registers the
 teardown (``down(purge=True)``) for the end of the session. With ``--base-url`` nothing is
@@ -19,6 +19,7 @@ import http.client
 import itertools
 import json
 import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -247,6 +248,9 @@ class Deployment:
     shop: Any | None  # common.shop.Shop; None when testing an external deployment
     manifest: dict[str, Any]
     seeded_users: int
+    # The runner's supervisor of the stage (None with --base-url): for tests that stop and
+    # start its servers (tests/stage07), always putting them back.
+    supervisor: Any | None = None
     _used_products: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _user_numbers: Iterator[int] = field(default_factory=lambda: itertools.count(2))
@@ -347,9 +351,7 @@ def _wait_ready(base_url: str, timeout: float) -> None:
     raise AssertionError(f"{base_url} is not ready after {timeout:.0f}s: {last!r}")
 
 
-def _bring_up(
-    config: pytest.Config, session: pytest.Session, tmp_path_factory: pytest.TempPathFactory
-) -> Deployment:
+def _bring_up(config: pytest.Config, session: pytest.Session) -> Deployment:
     stage = str(config.getoption("--stage", default=DEFAULT_STAGE))
     base_url = config.getoption("--base-url", default=None)
     timeout = float(config.getoption("--stage-timeout", default=240.0))
@@ -366,7 +368,10 @@ def _bring_up(
     from common.seed import SeedSize, seed_shop
     from common.stages import composition_root
 
-    run_dir = tmp_path_factory.mktemp("shop-run")
+    # Not under pytest's basetemp: servers that run as their own user (RabbitMQ as rabbitmq)
+    # must reach their directories, and every pytest session that starts meanwhile resets
+    # /tmp/pytest-of-<user> to mode 0700.
+    run_dir = Path(tempfile.mkdtemp(prefix=f"shop-{stage}-"))
     supervisor = Supervisor(load_stage(stage), run_dir=run_dir)
 
     def tear_down() -> None:
@@ -377,6 +382,7 @@ def _bring_up(
                 shutil.copytree(supervisor.run_dir / "logs", keep, dirs_exist_ok=True)
         finally:
             supervisor.down(purge=True)
+            shutil.rmtree(run_dir, ignore_errors=True)
 
     config.add_cleanup(tear_down)
     state = supervisor.up(timeout=timeout)
@@ -384,18 +390,18 @@ def _bring_up(
     shop = composition_root(stage).build_shop(_app_settings(supervisor.stage, state))
     seed_shop(shop.operations, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
     _wait_ready(state.url, timeout)
-    return Deployment(stage, state.url, shop, manifest, seeded_users=SEED_USERS)
+    return Deployment(
+        stage, state.url, shop, manifest, seeded_users=SEED_USERS, supervisor=supervisor
+    )
 
 
 @pytest.fixture(scope="session")
-def stage_deployment(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Deployment:
+def stage_deployment(request: pytest.FixtureRequest) -> Deployment:
     """The deployment under test, shared by every conftest that imports this fixture."""
     config = request.config
     deployment = config.stash.get(_DEPLOYMENT_KEY, None)
     if deployment is None:
-        deployment = _bring_up(config, request.session, tmp_path_factory)
+        deployment = _bring_up(config, request.session)
         config.stash[_DEPLOYMENT_KEY] = deployment
     return deployment
 
