@@ -23,6 +23,7 @@ from common.bench import aggregate, backlog, dbstats, results
 from common.bench.cpu import cpus_busy_seconds, delta, foreign_share, tree_cpu_seconds
 from common.bench.loadgen import LoadSpec, run_load
 from common.bench.machine import describe_commit, describe_machine
+from common.bench.restart import MidWindowRestart
 from common.bench.runs import ServiceSample, derive_run, raw_run
 from common.bench.stage import (
     BenchError,
@@ -60,6 +61,8 @@ class BenchOptions:
     nodes: int | None = None  # app nodes left running behind the load balancer (None: all)
     kill_node_at: float | None = None  # seconds into each measured window: SIGKILL a node
     kill_node: str | None = None  # which node (default: the last active one)
+    restart_at: float | None = None  # seconds into each window: SIGKILL a service, restart it
+    restart_service: str | None = None  # which (a consumer, the broker: common/bench/restart.py)
     allow_dirty: bool = False  # measure a tree with uncommitted changes (and say so)
 
     def command(self) -> str:
@@ -85,6 +88,10 @@ class BenchOptions:
             parts.append(f"--kill-node-at {self.kill_node_at:g}")
             if self.kill_node:
                 parts.append(f"--kill-node {self.kill_node}")
+        if self.restart_at is not None:
+            parts.append(
+                f"--restart-at {self.restart_at:g} --restart-service {self.restart_service}"
+            )
         if self.allow_dirty:
             parts.append("--allow-dirty")
         return " ".join(parts)
@@ -110,6 +117,8 @@ def latest_name(options: BenchOptions, cluster: Cluster | None) -> str:
         name += f"-{len(cluster.active)}nodes"
     if options.kill_node_at is not None:
         name += "-kill"
+    if options.restart_at is not None:
+        name += f"-restart-{options.restart_service}"
     return name + ".json"
 
 
@@ -144,6 +153,13 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
         raise BenchError("--nodes and --kill-node-at need the native runner: not with --host")
     if options.kill_node_at is not None and not 0 <= options.kill_node_at < options.duration:
         raise BenchError("--kill-node-at must fall inside the measured window (< --duration)")
+    if options.restart_at is not None and (
+        options.host or not 0 <= options.restart_at < options.duration
+    ):
+        raise BenchError(
+            "--restart-at needs the native runner (not --host) and must fall inside the "
+            "measured window (< --duration)"
+        )
     running = None
     cluster = None
     if options.host:
@@ -158,6 +174,7 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
     try:
         if running is not None:
             cluster = _set_nodes(options, running, console)
+            _check_restart_service(options, running)
         waited = wait_ready(url)
         console.print(f"readiness gate: {url}/readyz ready after {waited:.1f}s")
         result = _measure(options, config, size, url, running, cluster, console)
@@ -252,6 +269,16 @@ def _set_nodes(options: BenchOptions, running: RunningStage, console: Console) -
     return cluster
 
 
+def _check_restart_service(options: BenchOptions, running: RunningStage) -> None:
+    if options.restart_at is None:
+        return
+    if options.restart_service not in running.state.services:
+        raise BenchError(
+            f"--restart-service {options.restart_service}: {options.stage} has no such service "
+            f"(services: {', '.join(running.state.services)})"
+        )
+
+
 def _refresh(running: RunningStage) -> None:
     """Re-read the runner's state after stopping or starting a service (new pids)."""
     state = running.supervisor.status()
@@ -339,6 +366,11 @@ def _one_run(
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     killer = _NodeKiller.maybe(options, running, cluster)
+    restart = (
+        MidWindowRestart(running, options.restart_service, options.restart_at)
+        if running is not None and options.restart_at is not None and options.restart_service
+        else None
+    )
 
     stage_cpus = running.state.allowed_cpus if running else []
     generator_cpus = parse_cpu_list(options.generator_cpus) if options.generator_cpus else []
@@ -366,6 +398,8 @@ def _one_run(
             sample(before)
             if killer:
                 killer.arm()
+            if restart:
+                restart.arm()
 
         def window_ended() -> None:
             sample(after)
@@ -375,6 +409,8 @@ def _one_run(
                 for name, seconds in killer.cpu_at_kill.items():
                     if after["cpu"].get(name) is None:
                         after["cpu"][name] = seconds
+            if restart:
+                restart.add_first_process_cpu(after["cpu"])
 
         try:
             load = run_load(spec, log, window_started, window_ended, tick)
@@ -382,6 +418,8 @@ def _one_run(
             if killer:
                 killer.disarm()
                 killer.revive(console)
+            if restart:
+                restart.wait()
     services = _service_samples(running, before.get("cpu", {}), after.get("cpu", {}))
     db = {
         name: dbstats.counter_deltas(before.get("db", {}).get(name), counters)
@@ -391,6 +429,8 @@ def _one_run(
     run["started_at"] = started
     if killer:
         run["kill"] = killer.record
+    if restart:
+        run["restart"] = restart.record
     run["interference"] = _interference(run, before, after, stage_cpus, generator_cpus)
     if running is not None:  # with --host the stage's servers are not ours to ask
         run["backlog"] = {

@@ -36,6 +36,7 @@ def bench() -> None:
       shop bench stage01_single --workload mixed-api  JSON API clients only
       shop bench stage04_cluster --nodes 2            balance over app1, app2 only
       shop bench stage04_cluster --kill-node-at 10    SIGKILL a node 10 s into each window
+      shop bench stage07_mq --restart-at 10 --restart-service broker   restart it mid-window
       shop bench calibrate               the generator's ceiling against nginx
       shop report                        results/ -> docs/results.md, bounds.md, charts
 
@@ -123,6 +124,19 @@ def bench() -> None:
     help="The node --kill-node-at kills, e.g. app2 (default: the last active node).",
 )
 @click.option(
+    "--restart-at",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="In every measured window, SIGKILL --restart-service this many seconds in and start "
+    "it again at once (stage07: a queue consumer, or the broker), as `shop chaos kill-worker` "
+    "and `revive-worker` do.",
+)
+@click.option(
+    "--restart-service",
+    metavar="NAME",
+    help="The service --restart-at restarts, e.g. payment-consumer or broker.",
+)
+@click.option(
     "--allow-dirty",
     is_flag=True,
     help="Measure a working tree with uncommitted changes (refused otherwise: a published "
@@ -150,6 +164,8 @@ def run(
     nodes: int | None,
     kill_node_at: float | None,
     kill_node: str | None,
+    restart_at: float | None,
+    restart_service: str | None,
     allow_dirty: bool,
     out: Path | None,
 ) -> None:
@@ -170,6 +186,8 @@ def run(
         raise click.BadParameter("--runs, --users and --duration must be positive")
     if kill_node and kill_node_at is None:
         raise click.BadParameter("--kill-node needs --kill-node-at SECONDS")
+    if (restart_at is None) != (restart_service is None):
+        raise click.BadParameter("--restart-at SECONDS and --restart-service NAME go together")
     options = BenchOptions(
         stage=stage,
         workload=workload,
@@ -187,6 +205,8 @@ def run(
         nodes=nodes,
         kill_node_at=kill_node_at,
         kill_node=kill_node,
+        restart_at=restart_at,
+        restart_service=restart_service,
         allow_dirty=allow_dirty,
     )
     run_bench(options, Console(), out)
