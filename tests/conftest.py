@@ -13,6 +13,11 @@ pytest_plugins = ["tests.stage_options", "tests.browser_support"]
 _SEED_NOTHING = {"SHOP_SEED_PRODUCTS": "0", "SHOP_SEED_CATEGORIES": "0", "SHOP_SEED_USERS": "0"}
 
 
+# Stage07's consumers retry a failed message after 1 s, 10 s and 60 s (compose.yaml); a test
+# of the dead letters should not wait 71 s for them.
+_SHORT_RETRIES = {"SHOP_MQ_RETRY_DELAYS_MS": "200,500"}
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    for variable, value in _SEED_NOTHING.items():
+    for variable, value in {**_SEED_NOTHING, **_SHORT_RETRIES}.items():
         os.environ.setdefault(variable, value)

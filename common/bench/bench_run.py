@@ -19,7 +19,7 @@ import psutil
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from common.bench import aggregate, backlog, dbstats, results
+from common.bench import aggregate, backlog, dbstats, reconcile, results
 from common.bench.cpu import cpus_busy_seconds, delta, foreign_share, tree_cpu_seconds
 from common.bench.loadgen import LoadSpec, run_load
 from common.bench.machine import describe_commit, describe_machine
@@ -329,6 +329,10 @@ def _measure(
             index, options, run_spec, running, cluster, endpoints, probes, cores, console
         )
         run["restocked_products_before"] = restocked
+        if running is not None:  # an asynchronous stage: what the run left behind, counted
+            checked = reconcile.after_run(running, run["started_at"])
+            if checked is not None:
+                run["reconciliation"] = checked
         runs.append(run)
         _print_run(console, run)
     return {
@@ -646,6 +650,17 @@ def _print_run(console: Console, run: dict[str, Any]) -> None:
         + noise_text,
         highlight=False,
     )
+    checked = run.get("reconciliation")
+    if checked:
+        times = checked["accept_to_paid_seconds"]
+        console.print(
+            f"  reconciliation: oversold {checked['oversold']}, lost {checked['lost']} "
+            f"(+{checked['unsent_events']} events unsent), charged twice "
+            f"{checked['charged_twice']}, charged for nothing {len(checked['charged_not_paid'])}"
+            f"; accept -> paid p50/p99 {times['p50']}/{times['p99']} s over {times['count']}"
+            + ("" if checked["clean"] else " [red]NOT CLEAN[/]"),
+            highlight=False,
+        )
 
 
 def _print_summary(console: Console, result: dict[str, Any], path: Path) -> None:

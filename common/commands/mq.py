@@ -5,6 +5,7 @@
     shop mq dead-letters show STAGE MESSAGE_ID       one dead letter in full (its event's JSON)
     shop mq dead-letters replay STAGE (ID... | --all) [--queue Q]
     shop mq throughput STAGE [--messages N]          publisher-confirm and consumer ceilings
+    shop mq reconcile STAGE [--wait S]               oversold? lost? charged twice? (after a run)
 
 The broker is the stage's service with role `broker` (compose.yaml); queue figures come from
 its management API (port 15672 mapped in compose.yaml), dead letters over AMQP.
@@ -34,6 +35,7 @@ from common.runtime import roles
 from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
 from common.runtime.supervisor import Supervisor
+from common.services.reconciliation import Report
 
 AMQP_PORT = 5672
 MANAGEMENT_PORT = 15672
@@ -292,6 +294,83 @@ def replay_letters(
     click.echo(f"replayed {len(done)} dead letter(s)")
     if missing:
         raise click.ClickException(f"not found among the dead letters: {', '.join(missing)}")
+
+
+# ---- reconciliation ------------------------------------------------------------------------------
+
+
+@mq.command("reconcile")
+@click.argument("stage")
+@click.option(
+    "--wait",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="First wait until no order is pending and no event unsent (the queues drained).",
+)
+@click.option("--json", "as_json", is_flag=True, help="The report as one JSON object.")
+def reconcile_command(stage: str, wait: float, as_json: bool) -> None:
+    """Compare STAGE's orders, stock, payments and shipments, each in its own database:
+    units oversold, orders lost (still pending, events unsent), charges twice or for nothing,
+    paid orders not charged or not shipped, and accept-to-paid times. Exits 1 when
+    something was oversold, lost or charged wrongly (a benchmark calls it after a run)."""
+    from common.stages import composition_root
+
+    try:
+        supervisor = Supervisor(load_stage(stage))
+    except RuntimeFailure as exc:
+        raise click.ClickException(str(exc)) from exc
+    state = supervisor.status()
+    if state is None:
+        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
+    build = getattr(composition_root(stage), "build_reconciliation", None)
+    if build is None:
+        raise click.ClickException(f"{stage} offers no reconciliation (stage07_mq does)")
+    report = build(lambda service: state.services[service].env).report(wait_seconds=wait)
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+    else:
+        _print_report(report)
+    if not report.clean:
+        raise SystemExit(1)
+
+
+def _print_report(report: Report) -> None:
+    times = report.accept_to_paid_seconds
+    rows = [
+        ("orders", ", ".join(f"{n} {status}" for status, n in sorted(report.orders.items()))),
+        (
+            "oversold units",
+            f"{report.oversold}  (negative stock: {report.negative_stock or 'none'})",
+        ),
+        ("lost: still pending", f"{report.lost}  {report.pending[:10] or ''}"),
+        ("lost: events unsent", str(report.unsent_events)),
+        ("charged twice", str(report.charged_twice)),
+        (
+            "charged, order not paid",
+            f"{len(report.charged_not_paid)}  {report.charged_not_paid[:10] or ''}",
+        ),
+        (
+            "paid, not charged",
+            f"{len(report.paid_not_charged)}  {report.paid_not_charged[:10] or ''}",
+        ),
+        ("paid, not shipped", f"{len(report.unshipped)}  {report.unshipped[:10] or ''}"),
+        ("shipped twice", str(report.shipped_twice)),
+        (
+            "accept -> paid",
+            f"p50 {_ms(times.get('p50'))}, p99 {_ms(times.get('p99'))}, "
+            f"max {_ms(times.get('max'))} over {times.get('count')} orders",
+        ),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        click.echo(f"{name:<{width}}  {value}")
+    click.echo("clean: nothing oversold, lost or charged wrongly" if report.clean else "NOT CLEAN")
+
+
+def _ms(seconds: float | int | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.0f} ms"
 
 
 def register(shop: click.Group) -> None:
