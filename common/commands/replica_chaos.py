@@ -267,9 +267,8 @@ def lag_replica(stage: str, replica: str, seconds: int) -> None:
     _record(databases, "lag", name, seconds=seconds)
     if seconds:
         click.echo(f"{name} now applies each transaction {seconds}s after the primary")
-        click.echo(
-            f"Watch it: shop chaos replicas {stage}; undo: shop chaos lag-replica {stage} {name} 0"
-        )
+        click.echo(f"Watch it: shop chaos replicas {stage}")
+        click.echo(f"Undo it:  shop chaos lag-replica {stage} {name} 0")
     else:
         click.echo(f"{name} applies transactions as soon as it receives them again")
 

@@ -115,6 +115,7 @@ class ReplicaHealth:
         self._monitor = router.monitor
 
     def check(self) -> None:
+        self._monitor.wait_first_check(timeout=3.0)  # a node's first /readyz starts it
         statuses = self._monitor.statuses()
         out = [s for s in statuses if not s.in_rotation]
         if not out:

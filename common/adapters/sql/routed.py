@@ -20,8 +20,9 @@ from sqlalchemy import Connection, Engine
 
 from common.adapters.sql.catalog import SqlCatalogReader
 from common.adapters.sql.engine import translated_errors
-from common.adapters.sql.routing import ReadRouter
+from common.adapters.sql.routing import PRIMARY_DOWN, ReadRouter
 from common.adapters.sql.uow import SqlCarts, SqlOrders, SqlUnitOfWork, SqlUsers
+from common.domain.errors import Unavailable
 from common.domain.events import Event
 from common.domain.models import (
     Category,
@@ -164,10 +165,21 @@ class ReplicaReads:
         raise _refuse("committing")
 
 
+class PrimaryUnitOfWork(SqlUnitOfWork):
+    """stage04's unit of work, on the primary; a primary that cannot be reached says so."""
+
+    def __enter__(self) -> PrimaryUnitOfWork:
+        try:
+            super().__enter__()
+        except Unavailable as exc:
+            raise Unavailable(PRIMARY_DOWN) from exc
+        return self
+
+
 def routed_unit_of_work(router: ReadRouter, publisher: EventPublisher) -> Callable[[], UnitOfWork]:
     def unit_of_work() -> UnitOfWork:
         if router.reads_may_lag():
             return ReplicaReads(router)
-        return SqlUnitOfWork(router.primary, publisher)
+        return PrimaryUnitOfWork(router.primary, publisher)
 
     return unit_of_work

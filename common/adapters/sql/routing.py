@@ -50,6 +50,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# What a client is told when the primary is down (no failover in stage05): a clear 503.
+PRIMARY_DOWN = (
+    "the primary database cannot be reached: changes (signing in, the cart, checkout) are "
+    "not possible right now, browsing goes on; please try again in a moment"
+)
+
 # What the bench reads (``shop:stats:reads`` in the cache's Redis, see ReadStats):
 COUNTERS = (
     "replica_reads",  # reads a replica answered
@@ -97,6 +103,7 @@ class _Scope:
     wrote: bool = False  # committed something on the primary
     reached: dict[str, Position] = field(default_factory=dict)  # replica -> confirmed
     on_primary: bool = False  # a replica could not show the user's write in time
+    replica: str | None = None  # the replica this request reads from (monotonic reads)
 
 
 _scope: ContextVar[_Scope | None] = ContextVar("read_scope", default=None)
@@ -177,9 +184,9 @@ class ReadRouter:
         the next one if it fails), else, or when none can, on the primary."""
         scope = _scope.get()
         if scope is None or not scope.may_lag:
-            return query(self.primary)
+            return self.on_primary(query)
         if not scope.on_primary:
-            for replica in self._rotation():
+            for replica in self._rotation(scope.replica):
                 try:
                     if not self._caught_up(replica, scope):
                         break  # counted as a fallback: the primary answers
@@ -189,16 +196,25 @@ class ReadRouter:
                     self.stats.count("replica_errors")
                     continue
                 self.stats.count("replica_reads")
+                scope.replica = replica.name
                 return result
         self.stats.count("primary_reads")
-        return query(self.primary)
+        return self.on_primary(query)
 
-    def _rotation(self) -> list[Replica]:
-        """Replicas in rotation, starting with the next one in turn (round robin)."""
+    def on_primary(self, query: Callable[[Engine], T]) -> T:
+        try:
+            return query(self.primary)
+        except Unavailable as exc:
+            raise Unavailable(PRIMARY_DOWN) from exc
+
+    def _rotation(self, preferred: str | None) -> list[Replica]:
+        """Replicas in rotation: the one this request already read from first (its reads
+        never go back in time), else starting with the next one in turn (round robin)."""
         replicas = self.monitor.rotation()
         if not replicas:
             return []
-        start = next(self._turn) % len(replicas)
+        names = [r.name for r in replicas]
+        start = names.index(preferred) if preferred in names else next(self._turn) % len(names)
         return replicas[start:] + replicas[:start]
 
     def _caught_up(self, replica: Replica, scope: _Scope) -> bool:
