@@ -29,9 +29,18 @@ _started_here: dict[int, subprocess.Popen[bytes]] = {}
 
 
 def spawn(
-    argv: list[str], env: dict[str, str], cwd: Path, log_path: Path, cpuset: str | None
+    argv: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    log_path: Path,
+    cpuset: str | None,
+    user: str | None = None,
+    group: str | None = None,
 ) -> Spawned:
-    """Start argv in its own session (own process group), output appended to log_path."""
+    """Start argv in its own session (own process group), output appended to log_path.
+
+    With ``user``/``group`` the process runs as them, without the runner's supplementary
+    groups (root's, typically); the log file is opened here, so it needs no permission."""
     if cpuset:
         # taskset execs the server, so the recorded pid is the server's own.
         argv = ["taskset", "-c", cpuset, *argv]
@@ -47,6 +56,9 @@ def spawn(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own group: killpg reaches workers; survives our exit
+            user=user,
+            group=group,
+            extra_groups=[] if user is not None else None,
         )
     _started_here[popen.pid] = popen
     try:

@@ -146,7 +146,7 @@ class Supervisor:
         declared = ctx.service.cpuset
         cpuset = fold_cpuset(declared, state.allowed_cpus) if declared else None
         log = self.run_dir / "logs" / f"{name}.log"
-        spawned = spawn(spec.argv, spec.env, spec.cwd, log, cpuset)
+        spawned = spawn(spec.argv, spec.env, spec.cwd, log, cpuset, spec.user, spec.group)
         service_state = ServiceState(
             kind=launcher.kind,
             pid=spawned.pid,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from common.runtime.compose import Service
 from common.runtime.errors import ComposeError
 from common.runtime.launchers.base import LaunchContext, Launcher, LaunchSpec
+from common.runtime.launchers.elasticsearch import ElasticsearchLauncher
 from common.runtime.launchers.generic import GenericLauncher
 from common.runtime.launchers.mariadb import MariaDBLauncher
 from common.runtime.launchers.minio import MinioLauncher
@@ -20,6 +21,7 @@ LAUNCHERS: tuple[type[Launcher], ...] = (
     RedisLauncher,
     NginxLauncher,
     MinioLauncher,
+    ElasticsearchLauncher,
 )
 
 __all__ = ["LAUNCHERS", "LaunchContext", "LaunchSpec", "Launcher", "launcher_for"]

@@ -60,6 +60,10 @@ class LaunchSpec:
     argv: list[str]
     env: dict[str, str]  # the complete process environment
     cwd: Path
+    # Run as this user and group (names) instead of the runner's own: a server that refuses
+    # root (Elasticsearch) or expects its own user (RabbitMQ). None: the runner's user.
+    user: str | None = None
+    group: str | None = None
 
 
 class Launcher(ABC):
