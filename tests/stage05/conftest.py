@@ -104,7 +104,7 @@ class Replicated:
 
     def replicas_ready(self, timeout: float = 60.0) -> None:
         """Until every app node serves from both replicas again (its /readyz says so)."""
-        nodes = [n for n, s in self.state.services.items() if s.env.get("SHOP_REPLICA_URLS")]
+        nodes = [n for n, s in self.state.services.items() if 8000 in s.ports]
         deadline = time.monotonic() + timeout
         for node in nodes:
             client = HttpClient(f"http://127.0.0.1:{self.state.services[node].ports[8000]}")
