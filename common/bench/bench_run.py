@@ -239,11 +239,14 @@ def _set_nodes(options: BenchOptions, running: RunningStage, console: Console) -
     _refresh(running)
     if options.kill_node_at is not None:
         victim = options.kill_node or cluster.active[-1]
-        if victim not in cluster.active:
+        # A read replica (stage05) may be the victim too: its reads go elsewhere.
+        replicas = [n for n, r in backlog.service_roles(running.stage).items() if r == "replica"]
+        if victim not in cluster.active and victim not in replicas:
             raise BenchError(
                 f"--kill-node {victim}: not an active app node ({', '.join(cluster.active)})"
+                + (f" or a replica ({', '.join(replicas)})" if replicas else "")
             )
-        if len(cluster.active) < 2:
+        if victim in cluster.active and len(cluster.active) < 2:
             raise BenchError("--kill-node-at with one node takes the shop down: use --nodes >= 2")
     return cluster
 
@@ -389,9 +392,13 @@ def _one_run(
         run["kill"] = killer.record
     run["interference"] = _interference(run, before, after, stage_cpus, generator_cpus)
     if running is not None:  # with --host the stage's servers are not ours to ask
+        # A replica killed on purpose (--kill-node replica1) has no backlog to read at the
+        # window's end: the run is judged by the servers that were meant to stay up.
+        killed = killer.node if killer and killer.record.get("killed") else None
+        kept = [p for p in probes if p.service != killed]
         run["backlog"] = {
             c.name: c.to_json()
-            for c in backlog.changes(probes, before.get("backlog", {}), after.get("backlog", {}))
+            for c in backlog.changes(kept, before.get("backlog", {}), after.get("backlog", {}))
         }
     run["generator"]["log"] = str(log)
     return derive_run(run, cores)

@@ -120,7 +120,8 @@ def bench() -> None:
 @click.option(
     "--kill-node",
     metavar="NAME",
-    help="The node --kill-node-at kills, e.g. app2 (default: the last active node).",
+    help="The node --kill-node-at kills, e.g. app2, or a read replica such as replica1 "
+    "(default: the last active app node).",
 )
 @click.option(
     "--allow-dirty",
