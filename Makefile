@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Python virtual environment with pinned dependencies
 
-servers: ## MariaDB, Redis, nginx from Debian packages (only what is missing)
+servers: ## MariaDB, Redis, nginx, RabbitMQ from Debian packages (only what is missing)
 	@bash scripts/install-servers.sh
 
 minio: ## MinIO built from its Go module into ~/.cache/shop-evolution (once: ~7 min on 2 cores)

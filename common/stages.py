@@ -33,17 +33,21 @@ def composition_root(stage: str) -> ModuleType:
 
 
 def app_environment(stage: str) -> Mapping[str, str]:
-    """The environment of the running stage's app service, addresses already rewritten."""
+    """The environment configuring the running stage's shop (its settings service, see
+    common/runtime/roles.py), addresses already rewritten."""
+    from common.runtime import roles
     from common.runtime.compose import load_stage
+    from common.runtime.errors import RuntimeFailure
     from common.runtime.supervisor import Supervisor
 
-    state = Supervisor(load_stage(stage)).status()
-    if state is None:
-        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
-    for service in state.services.values():
-        if "SHOP_DATABASE_URL" in service.env:
-            return service.env
-    raise click.ClickException(f"no service of {stage} sets SHOP_DATABASE_URL")
+    try:
+        supervisor = Supervisor(load_stage(stage))
+        state = supervisor.status()
+        if state is None:
+            raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
+        return roles.settings_environment(supervisor.stage, state)
+    except RuntimeFailure as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def running_settings(stage: str) -> Settings:

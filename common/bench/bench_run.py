@@ -192,7 +192,7 @@ def _prepare_stage(options: BenchOptions, size: SeedSize, console: Console) -> R
             f"[yellow]note: {options.stage} was already running: its CPU sets are "
             "as it was started (recorded in the result)[/]"
         )
-    run_seed(options.stage, app_settings(running.state), size)  # idempotent
+    run_seed(options.stage, app_settings(running.stage, running.state), size)  # idempotent
     return running
 
 
@@ -273,7 +273,7 @@ def _measure(
     if running is not None:
         from common.stages import operations
 
-        settings = app_settings(running.state)
+        settings = app_settings(running.stage, running.state)
         writer = operations(options.stage, settings).catalog
         wanted = seeded_stock(size)
     endpoints = dbstats.endpoints_from_state(
@@ -517,7 +517,7 @@ def _service_samples(
     return {
         name: ServiceSample(
             cpu_seconds=delta(before.get(name), after.get(name)),
-            declared_cpuset=running.stage.services[name].cpuset,
+            declared_cpuset=running.stage.services[name].declared_cpuset,
             cpuset=s.cpuset,
         )
         for name, s in running.state.services.items()
@@ -536,7 +536,7 @@ def _target(options: BenchOptions, running: RunningStage | None, url: str) -> di
         "services": {
             name: {
                 "kind": s.kind,
-                "declared_cpuset": running.stage.services[name].cpuset,
+                "declared_cpuset": running.stage.services[name].declared_cpuset,
                 "cpuset": s.cpuset,
             }
             for name, s in running.state.services.items()

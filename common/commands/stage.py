@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 
 import click
-import yaml
 
 from common.commands.data import SEED_ENVVARS, run_seed
 from common.seed import SeedSize
@@ -23,26 +22,27 @@ _EMPTY_SEED = {SEED_ENVVARS[name]: "0" for name in ("products", "categories", "u
 
 
 def seed_jobs(stage: str) -> list[str]:
-    """Names of STAGE's seed jobs (`x-shop.role: seed`); none if the stage cannot be loaded.
-
-    Read here from compose.yaml until the runner's roles module answers it for everyone.
-    """
+    """Names of STAGE's seed jobs (role `seed`); none if the stage cannot be loaded."""
+    from common.runtime import roles
     from common.runtime.compose import load_stage
     from common.runtime.errors import RuntimeFailure
 
     try:
-        compose_file = load_stage(stage).compose_file
+        return roles.services_with_role(load_stage(stage), SEED_ROLE)
     except RuntimeFailure:
         return []  # the runner's `up` says what is wrong with the stage
-    services = (yaml.safe_load(compose_file.read_text()) or {}).get("services") or {}
-    return [
-        name
-        for name, spec in services.items()
-        if ((spec or {}).get("x-shop") or {}).get("role") == SEED_ROLE
-    ]
 
 
 def seed_if_empty(stage: str) -> None:
+    """For a stage without a seed job: seed the default data set if the catalog is empty."""
+    from common.runtime import roles
+    from common.runtime.compose import load_stage
+
+    try:
+        roles.settings_service(load_stage(stage))
+    except roles.RoleError as exc:  # e.g. a compose file of servers only (tests, bench)
+        click.echo(f"Not seeded: {exc}")
+        return
     run_seed(stage, running_settings(stage), SeedSize(), if_empty=True)
 
 

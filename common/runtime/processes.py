@@ -14,6 +14,7 @@ from pathlib import Path
 import psutil
 
 from common.runtime.state import process_matches
+from common.runtime.users import Account
 
 
 @dataclass
@@ -34,13 +35,10 @@ def spawn(
     cwd: Path,
     log_path: Path,
     cpuset: str | None,
-    user: str | None = None,
-    group: str | None = None,
+    account: Account | None = None,
 ) -> Spawned:
-    """Start argv in its own session (own process group), output appended to log_path.
-
-    With ``user``/``group`` the process runs as them, without the runner's supplementary
-    groups (root's, typically); the log file is opened here, so it needs no permission."""
+    """Start argv in its own session (own process group), output appended to log_path,
+    as `account` if given (the log stays ours: it is opened here and handed over)."""
     if cpuset:
         # taskset execs the server, so the recorded pid is the server's own.
         argv = ["taskset", "-c", cpuset, *argv]
@@ -56,9 +54,9 @@ def spawn(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own group: killpg reaches workers; survives our exit
-            user=user,
-            group=group,
-            extra_groups=[] if user is not None else None,
+            user=account.uid if account else None,
+            group=account.gid if account else None,
+            extra_groups=list(account.groups) if account else None,
         )
     _started_here[popen.pid] = popen
     try:
