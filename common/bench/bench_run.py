@@ -35,6 +35,7 @@ from common.bench.stage import (
 )
 from common.bench.workloads import WORKLOADS, module_name
 from common.bench.workloads.config import WorkloadConfig
+from common.runtime import roles
 from common.runtime.cpus import parse_cpu_list
 from common.runtime.paths import repo_root, run_base_dir
 from common.seed import SeedSize
@@ -240,7 +241,7 @@ def _set_nodes(options: BenchOptions, running: RunningStage, console: Console) -
     if options.kill_node_at is not None:
         victim = options.kill_node or cluster.active[-1]
         # A read replica (stage05) may be the victim too: its reads go elsewhere.
-        replicas = [n for n, r in backlog.service_roles(running.stage).items() if r == "replica"]
+        replicas = roles.services_with_role(running.stage, "replica")
         if victim not in cluster.active and victim not in replicas:
             raise BenchError(
                 f"--kill-node {victim}: not an active app node ({', '.join(cluster.active)})"

@@ -8,10 +8,10 @@ primary, and see what each replica has applied.
     shop chaos kill-primary STAGE             writes fail (503); reads go on from replicas
     shop chaos revive-primary STAGE
 
-Replicas are the services that follow another (``MARIADB_MASTER_HOST``, the variable the
-official image and the runner set replication up from); the primary is the one they follow.
-A replica's state is read as root (``SHOW SLAVE STATUS`` needs a monitoring privilege), with
-the root password of its compose environment.
+The primary and the replicas are the services with those roles (``x-shop: {role: primary}``,
+``{role: replica}``, read through common/runtime/roles.py). A replica's state is read as
+root (``SHOW SLAVE STATUS`` needs a monitoring privilege), with the root password of its
+compose environment.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ import redis
 from redis.exceptions import RedisError
 
 from common.adapters.redis_counters import READS_KEY
-from common.adapters.sql.gtid import Position
+from common.runtime import roles
 from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
+from common.runtime.launchers import mariadb_replication
 from common.runtime.state import RunState, ServiceState
 from common.runtime.supervisor import Supervisor
 
@@ -49,15 +50,7 @@ class Databases:
         return self.service(name).is_alive()
 
     def root(self, name: str) -> pymysql.Connection:
-        service = self.service(name)
-        return pymysql.connect(
-            host="127.0.0.1",
-            port=service.ports[3306],
-            user="root",
-            password=service.env.get("MARIADB_ROOT_PASSWORD", ""),
-            connect_timeout=3,
-            autocommit=True,
-        )
+        return mariadb_replication.root_connection(self.service(name))
 
     def pick_replica(self, name: str | None, *, alive: bool) -> str:
         candidates = [r for r in self.replicas if self.alive(r) == alive]
@@ -82,14 +75,18 @@ def open_databases(stage: str) -> Databases:
     state = supervisor.status()
     if state is None:
         raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
-    replicas = [n for n, s in state.services.items() if s.env.get("MARIADB_MASTER_HOST")]
-    if not replicas:
+    replicas = [
+        n for n in roles.services_with_role(supervisor.stage, "replica") if n in state.services
+    ]
+    primaries = [
+        n for n in roles.services_with_role(supervisor.stage, "primary") if n in state.services
+    ]
+    if not replicas or len(primaries) != 1:
         raise click.ClickException(
-            f"{state.stage} has no read replicas (a MariaDB service with MARIADB_MASTER_HOST, "
-            "e.g. in stage05_rw_split)"
+            f"{state.stage} has no primary with read replicas (services with `x-shop: {{role: "
+            "primary}` and `{role: replica}`, e.g. stage05_rw_split)"
         )
-    primary = state.services[replicas[0]].env["MARIADB_MASTER_HOST"]
-    return Databases(supervisor, state, primary, replicas)
+    return Databases(supervisor, state, primaries[0], replicas)
 
 
 def _record(databases: Databases, action: str, name: str, **details: Any) -> None:
@@ -99,47 +96,6 @@ def _record(databases: Databases, action: str, name: str, **details: Any) -> Non
     event = {"time": time.time(), "action": action, "node": name, **details}
     with (Path(databases.state.run_dir) / EVENTS_FILE).open("a") as events:
         events.write(json.dumps(event) + "\n")
-
-
-# ---- what a replica has applied ------------------------------------------------------------
-
-
-def primary_position(databases: Databases) -> Position | None:
-    try:
-        with databases.root(databases.primary) as conn, conn.cursor() as cursor:
-            cursor.execute("SELECT @@gtid_binlog_pos")
-            row = cursor.fetchone()
-    except pymysql.MySQLError:
-        return None
-    return Position.parse(row[0] if row else "")
-
-
-def replica_report(databases: Databases, name: str, primary: Position | None) -> str:
-    if not databases.alive(name):
-        return "DOWN"
-    try:
-        with databases.root(name) as conn, conn.cursor(pymysql.cursors.DictCursor) as cursor:
-            cursor.execute("SHOW SLAVE STATUS")
-            status = cursor.fetchone() or {}
-            cursor.execute("SELECT @@gtid_slave_pos AS pos")
-            applied = Position.parse((cursor.fetchone() or {}).get("pos"))
-    except pymysql.MySQLError as exc:
-        return f"unreachable ({exc.args[-1] if exc.args else exc})"
-    if not status:
-        return "up, not replicating (no CHANGE MASTER yet)"
-    lag = status.get("Seconds_Behind_Master")
-    parts = [
-        "up",
-        f"lag {lag}s" if lag is not None else "lag unknown (replication stopped)",
-        f"behind {applied.behind(primary)} transactions" if primary else "primary unreachable",
-        f"IO {status.get('Slave_IO_Running')}, SQL {status.get('Slave_SQL_Running')}",
-    ]
-    if status.get("SQL_Delay"):
-        parts.append(f"delayed by {status['SQL_Delay']}s (lag-replica)")
-    error = status.get("Last_IO_Error") or status.get("Last_SQL_Error")
-    if error:
-        parts.append(f"last error: {error}")
-    return ", ".join(parts)
 
 
 def read_counters(databases: Databases) -> dict[str, int] | None:
@@ -171,12 +127,8 @@ def replicas(stage: str) -> None:
     """Show STAGE's primary and replicas: what each replica has applied, its lag, and how
     the app's reads were served (replica or primary, read-your-writes waits and fallbacks)."""
     databases = open_databases(stage)
-    position = primary_position(databases)
-    state = "up" if databases.alive(databases.primary) else "DOWN"
-    where = f"position {position}" if position is not None else "unreachable"
-    click.echo(f"  {databases.primary:<9} primary  {state}, {where}")
-    for name in databases.replicas:
-        click.echo(f"  {name:<9} replica  {replica_report(databases, name, position)}")
+    for line in mariadb_replication.summary(databases.state):
+        click.echo(f"  {line}")
     counters = read_counters(databases)
     if counters:
         click.echo(
@@ -234,7 +186,7 @@ def revive_replica(stage: str, replica: str | None, timeout: float) -> None:
         raise click.ClickException(f"{name} did not come back: {exc}") from exc
     _record(databases, "revive", name)
     click.echo(f"{name} is up after {time.monotonic() - began:.1f}s, catching up...")
-    target = primary_position(databases)
+    target = mariadb_replication.primary_position(databases.service(databases.primary))
     if target is None:
         click.echo("the primary is unreachable: nothing to catch up with")
         return

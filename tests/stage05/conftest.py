@@ -23,13 +23,14 @@ import pytest
 from click.testing import CliRunner
 
 from common.config import Settings
+from common.runtime import roles
 from common.runtime.compose import load_stage
 from common.runtime.state import RunState
 from common.runtime.supervisor import Supervisor
 from tests.stage_fixture import SEEDED_PASSWORD, HttpClient, artifacts_dir
 
 STAGE = "stage05_rw_split"
-REPLICAS = ("replica1", "replica2")
+REPLICAS = ("replica1", "replica2")  # as compose.yaml names them (role replica)
 SEED_PRODUCTS = 60
 SEED_USERS = 40
 MAX_LAG_SECONDS = 5
@@ -104,7 +105,7 @@ class Replicated:
 
     def replicas_ready(self, timeout: float = 60.0) -> None:
         """Until every app node serves from both replicas again (its /readyz says so)."""
-        nodes = [n for n, s in self.state.services.items() if 8000 in s.ports]
+        nodes = roles.app_nodes(self.supervisor.stage)
         deadline = time.monotonic() + timeout
         for node in nodes:
             client = HttpClient(f"http://127.0.0.1:{self.state.services[node].ports[8000]}")
@@ -134,13 +135,11 @@ def replicated(
 
     with pytest.MonkeyPatch.context() as env:  # read by load_stage's ${VAR:-default}
         env.setenv("SHOP_REPLICA_MAX_LAG_SECONDS", str(MAX_LAG_SECONDS))
-        env.setenv("SHOP_SEED_PRODUCTS", str(SEED_PRODUCTS))
-        env.setenv("SHOP_SEED_USERS", str(SEED_USERS))
         stage = load_stage(STAGE)
     supervisor = Supervisor(stage, run_dir=tmp_path_factory.mktemp("stage05-run"))
     try:
         state = supervisor.up(timeout=300)
-        settings = Settings.from_env(state.services["app1"].env)
+        settings = Settings.from_env(roles.settings_environment(stage, state))
         shop = composition_root(STAGE).build_shop(settings)
         seed_shop(shop.operations, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
         yield Replicated(supervisor, shop, settings, iter(range(1, SEED_USERS + 1)))

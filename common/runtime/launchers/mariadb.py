@@ -258,17 +258,19 @@ class MariaDBLauncher(Launcher):
             )
 
     def _primary_address(self, ctx: LaunchContext) -> tuple[str, int]:
-        """MARIADB_MASTER_HOST names a service of the stage: its loopback address here."""
+        """MARIADB_MASTER_HOST names the primary's service, which the replica depends on (so
+        it is healthy by now): its loopback address, from its launch context."""
         host = self._setting(ctx, "MASTER_HOST")
         port = int(self._setting(ctx, "MASTER_PORT") or 3306)
-        ports = ctx.rewriter.addresses.get(host)
-        if ports is None or port not in ports:
+        primary = ctx.dependencies.get(host)
+        if primary is None or port not in primary.ports:
             raise ServiceFailed(
                 ctx.name,
-                f"MARIADB_MASTER_HOST={host} (port {port}) is not a MariaDB service of this "
-                "stage: name the primary's service, and list it in depends_on",
+                f"MARIADB_MASTER_HOST={host} (port {port}) is not a MariaDB service this "
+                f"replica depends on: name the primary's service and add `depends_on: "
+                f"{{{host}: {{condition: service_healthy}}}}`",
             )
-        return "127.0.0.1", ports[port]
+        return "127.0.0.1", primary.host_port(port)
 
     def _replicating(self, ctx: LaunchContext) -> bool:
         connection = self._root_connection(ctx)

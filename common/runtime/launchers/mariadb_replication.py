@@ -22,6 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 import pymysql
+import pymysql.cursors
+
+from common.adapters.sql.gtid import Position
+from common.runtime.state import RunState, ServiceState
 
 # Seconds between a replica's attempts to reach its primary (the official image's value):
 # a primary that is restarted is followed again within this long.
@@ -71,3 +75,77 @@ def replicating(connection: pymysql.Connection) -> bool:
             return False
         status = dict(zip((d[0] for d in cursor.description), row, strict=True))
     return status.get("Slave_IO_Running") == "Yes" and status.get("Slave_SQL_Running") == "Yes"
+
+
+# ---- what a running stage's replicas have applied (shop status, shop chaos replicas) ------
+
+
+def root_connection(service: ServiceState) -> pymysql.Connection:
+    """Root on a running MariaDB service, with the password of its compose environment."""
+    return pymysql.connect(
+        host="127.0.0.1",
+        port=service.ports[3306],
+        user="root",
+        password=service.env.get("MARIADB_ROOT_PASSWORD", ""),
+        connect_timeout=3,
+        autocommit=True,
+    )
+
+
+def primary_position(service: ServiceState) -> str | None:
+    """The primary's GTID position, None when it cannot be asked."""
+    if not service.is_alive():
+        return None
+    try:
+        with root_connection(service) as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT @@gtid_binlog_pos")
+            row = cursor.fetchone()
+    except pymysql.MySQLError:
+        return None
+    return str(row[0]) if row else ""
+
+
+def replica_report(service: ServiceState, primary: str | None) -> str:
+    """One replica's state in a line: up or not, lag, transactions behind, threads, delay."""
+    if not service.is_alive():
+        return "DOWN"
+    try:
+        with root_connection(service) as conn, conn.cursor(pymysql.cursors.DictCursor) as cursor:
+            cursor.execute("SHOW SLAVE STATUS")
+            status = cursor.fetchone() or {}
+            cursor.execute("SELECT @@gtid_slave_pos AS pos")
+            applied = Position.parse((cursor.fetchone() or {}).get("pos"))
+    except pymysql.MySQLError as exc:
+        return f"unreachable ({exc.args[-1] if exc.args else exc})"
+    if not status:
+        return "up, not replicating (no CHANGE MASTER yet)"
+    lag = status.get("Seconds_Behind_Master")
+    parts = [
+        "up",
+        f"lag {lag}s" if lag is not None else "lag unknown (replication stopped)",
+        f"behind {applied.behind(Position.parse(primary))} transactions"
+        if primary is not None
+        else "primary unreachable",
+        f"IO {status.get('Slave_IO_Running')}, SQL {status.get('Slave_SQL_Running')}",
+    ]
+    if status.get("SQL_Delay"):
+        parts.append(f"delayed by {status['SQL_Delay']}s (shop chaos lag-replica)")
+    error = status.get("Last_IO_Error") or status.get("Last_SQL_Error")
+    if error:
+        parts.append(f"last error: {error}")
+    return ", ".join(parts)
+
+
+def summary(state: RunState) -> list[str]:
+    """A line for the primary and one per replica of a running stage (none without any)."""
+    replicas = sorted(n for n, s in state.services.items() if s.role == "replica")
+    primaries = [n for n, s in state.services.items() if s.role == "primary"]
+    if not replicas or len(primaries) != 1:
+        return []
+    primary = state.services[primaries[0]]
+    position = primary_position(primary)
+    where = f"position {position}" if position is not None else "unreachable"
+    lines = [f"{primaries[0]:<9} primary  {'up' if primary.is_alive() else 'DOWN'}, {where}"]
+    for name in replicas:
+        lines.append(f"{name:<9} replica  {replica_report(state.services[name], position)}")
+    return lines
