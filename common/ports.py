@@ -269,7 +269,8 @@ class ReadConsistency(Protocol):
         ...
 
     def end(self) -> str | None:
-        """Close the request; if it wrote, what the user's next reads must include."""
+        """Close the request; if it may have written (not read-only), what the user's next
+        reads must include."""
         ...
 
 

@@ -1,12 +1,15 @@
 """Read-your-writes across requests (stage05 on): the web half of ``ReadConsistency``.
 
 Before a request: tell the shop whether it only reads (GET, HEAD: its reads may be served
-by a replica that lags) and what the signed-in user last wrote. After it: if it wrote,
-remember that in the session, so the user's next reads, on any node, include it.
+by a replica that lags) and where the signed-in user's reads must start. After a request
+that may write (a POST, PUT or DELETE, which runs on the primary): remember where the
+primary was, in the session, so the user's next reads, on any node, include what that
+request wrote or showed them (signing in writes nothing, but the account it found must
+not vanish on the next page).
 
-Only a signed-in user who wrote something carries this (one short string, a database
-position, under ``_w``); anonymous visitors get nothing in any session: all they write is a
-registration, and what follows it (signing in) is a POST, which reads from the primary.
+Only a signed-in user carries this (one short string, a database position, under ``_w``);
+anonymous visitors get nothing in any session: all they write is a registration, and what
+follows it (signing in) is a POST, which reads from the primary.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ def test_gets_read_from_the_replicas_in_turn_and_anything_else_reads_the_primary
 
     router.begin(read_only=False)
     assert {router.read(server_id) for _ in range(4)} == {PRIMARY_ID}
-    router.end()
+    assert router.end(), "a POST that used the primary hands on its position (a sign-in)"
     assert router.read(server_id) == PRIMARY_ID  # outside a request: seeding, admin
     assert router.stats.totals["replica_reads"] == 12
 

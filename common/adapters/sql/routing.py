@@ -9,8 +9,10 @@ Outside a request (seeding, the admin commands, the benchmark's restocking) ever
 on the primary.
 
 **Read-your-writes** (``docs/architecture.md §4``: a user sees their own write at once).
-When a request has committed something on the primary, ``end()`` returns the primary's GTID
-position; the web layer keeps it in that user's session. A later GET of theirs passes it to
+When a request that may write (not a GET) has used the primary, ``end()`` returns the
+primary's GTID position; the web layer keeps it in that user's session. Used, not only
+written: signing in writes nothing, yet the account it found (registered a moment ago) must
+not vanish from the user's next ``GET /api/me``. A later GET of theirs passes it to
 ``begin()``, and before its first read on a replica the router makes sure the replica has
 applied it: known from the lag monitor's last check, or by ``MASTER_GTID_WAIT(position,
 wait_seconds)`` on that replica. If the replica does not get there in time, that request
@@ -100,7 +102,7 @@ class _Scope:
 
     may_lag: bool
     own_write: Position | None  # the user's last write, to be read back (RYW)
-    wrote: bool = False  # committed something on the primary
+    used_primary: bool = False  # began a transaction on the primary
     reached: dict[str, Position] = field(default_factory=dict)  # replica -> confirmed
     on_primary: bool = False  # a replica could not show the user's write in time
     replica: str | None = None  # the replica this request reads from (monotonic reads)
@@ -129,7 +131,7 @@ class ReadRouter:
         self.read_your_writes = read_your_writes
         self.stats = stats or ReadStats()
         self._turn = itertools.count()
-        event.listen(primary, "commit", _note_commit)
+        event.listen(primary, "begin", _note_primary_used)
 
     # -- the request scope (ReadConsistency) ----------------------------------------------
 
@@ -145,13 +147,13 @@ class ReadRouter:
         _scope.set(_Scope(may_lag=read_only, own_write=own_write))
 
     def end(self) -> str | None:
-        """Close the request's scope; the position its writes reached, if it wrote."""
+        """Close the request's scope. For a request that may write and used the primary:
+        the primary's position now, which covers whatever it wrote or showed the user."""
         scope = _scope.get()
         _scope.set(None)
-        if scope is None or not scope.wrote or not self.read_your_writes:
+        if scope is None or scope.may_lag or not scope.used_primary:
             return None
-        mark = self.mark()
-        return mark
+        return self.mark() if self.read_your_writes else None
 
     def reads_may_lag(self) -> bool:
         scope = _scope.get()
@@ -260,8 +262,8 @@ def _parse(mark: str | None) -> Position | None:
         return None
 
 
-def _note_commit(_conn: Any) -> None:
-    """SQLAlchemy's ``commit`` event on the primary: the request wrote something."""
+def _note_primary_used(_conn: Any) -> None:
+    """SQLAlchemy's ``begin`` event on the primary: the request used it (read or write)."""
     scope = _scope.get()
     if scope is not None:
-        scope.wrote = True
+        scope.used_primary = True
