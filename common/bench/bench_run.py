@@ -61,6 +61,7 @@ class BenchOptions:
     nodes: int | None = None  # app nodes left running behind the load balancer (None: all)
     kill_node_at: float | None = None  # seconds into each measured window: SIGKILL a node
     kill_node: str | None = None  # which node (default: the last active one)
+    replicas: int | None = None  # read replicas left running (stage05 on; None: all)
     allow_dirty: bool = False  # measure a tree with uncommitted changes (and say so)
 
     def command(self) -> str:
@@ -86,6 +87,8 @@ class BenchOptions:
             parts.append(f"--kill-node-at {self.kill_node_at:g}")
             if self.kill_node:
                 parts.append(f"--kill-node {self.kill_node}")
+        if self.replicas is not None:
+            parts.append(f"--replicas {self.replicas}")
         if self.allow_dirty:
             parts.append("--allow-dirty")
         return " ".join(parts)
@@ -109,6 +112,8 @@ def latest_name(options: BenchOptions, cluster: Cluster | None) -> str:
     name = f"{options.stage}-{options.workload}"
     if cluster is not None:
         name += f"-{len(cluster.active)}nodes"
+    if options.replicas is not None:
+        name += f"-{options.replicas}replicas"
     if options.kill_node_at is not None:
         name += "-kill"
     return name + ".json"
@@ -141,12 +146,19 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
             "seeded accounts; some carts are shared[/]"
         )
 
-    if options.host and (options.nodes is not None or options.kill_node_at is not None):
-        raise BenchError("--nodes and --kill-node-at need the native runner: not with --host")
+    if options.host and (
+        options.nodes is not None
+        or options.kill_node_at is not None
+        or options.replicas is not None
+    ):
+        raise BenchError(
+            "--nodes, --replicas and --kill-node-at need the native runner: not with --host"
+        )
     if options.kill_node_at is not None and not 0 <= options.kill_node_at < options.duration:
         raise BenchError("--kill-node-at must fall inside the measured window (< --duration)")
     running = None
     cluster = None
+    stopped_replicas: list[str] = []
     if options.host:
         url = options.host.rstrip("/")
         console.print(
@@ -159,6 +171,7 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
     try:
         if running is not None:
             cluster = _set_nodes(options, running, console)
+            stopped_replicas = _set_replicas(options, running, console)
         waited = wait_ready(url)
         console.print(f"readiness gate: {url}/readyz ready after {waited:.1f}s")
         result = _measure(options, config, size, url, running, cluster, console)
@@ -167,9 +180,11 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
         if running is not None and running.started_here and not options.keep_up:
             console.print(f"stopping {options.stage} (started by this bench; --keep-up keeps it)")
             running.supervisor.down()
-        elif running is not None and cluster is not None and cluster.stopped:
-            console.print(f"starting the nodes --nodes stopped again: {', '.join(cluster.stopped)}")
-            for name in cluster.stopped:
+        elif running is not None:
+            stopped = (cluster.stopped if cluster else []) + stopped_replicas
+            if stopped:
+                console.print(f"starting what --nodes/--replicas stopped: {', '.join(stopped)}")
+            for name in stopped:
                 running.supervisor.start_service(name)
     path = results.write_result(result, out, latest_name(options, cluster))
     _print_summary(console, result, path)
@@ -256,6 +271,31 @@ def _set_nodes(options: BenchOptions, running: RunningStage, console: Console) -
     return cluster
 
 
+def _set_replicas(options: BenchOptions, running: RunningStage, console: Console) -> list[str]:
+    """Stop the read replicas beyond --replicas (stage05 on): the app takes a stopped
+    replica out of rotation at its first failed read, so the reads go to the others (with
+    --replicas 0, to the primary). Returns the replicas stopped, to start again after."""
+    if options.replicas is None:
+        return []
+    replicas = roles.services_with_role(running.stage, "replica")
+    if not 0 <= options.replicas <= len(replicas):
+        raise BenchError(
+            f"--replicas {options.replicas}: {options.stage} has {len(replicas)} read replicas"
+        )
+    stopped = []
+    for name in replicas[options.replicas :]:
+        if running.state.services[name].is_alive():
+            running.supervisor.stop_service(name)
+            stopped.append(name)
+    if stopped:
+        kept = ", ".join(replicas[: options.replicas]) or "none: every read on the primary"
+        console.print(
+            f"--replicas {options.replicas}: stopped {', '.join(stopped)}; reads on {kept}"
+        )
+    _refresh(running)
+    return stopped
+
+
 def _refresh(running: RunningStage) -> None:
     """Re-read the runner's state after stopping or starting a service (new pids)."""
     state = running.supervisor.status()
@@ -286,6 +326,8 @@ def _measure(
     )
     # Replica lag and queue depth, by the services' roles; none for a synchronous stage.
     probes = backlog.probes_for(running.stage, running.state) if running else []
+    if running is not None:  # a server stopped for the runs (--replicas, --nodes) has none
+        probes = [p for p in probes if running.state.services[p.service].is_alive()]
     spec = LoadSpec(
         module=module_name(options.workload),
         host=url,

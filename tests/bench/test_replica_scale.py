@@ -38,3 +38,15 @@ def test_more_replicas_lift_the_bound_until_the_primary_caps_it() -> None:
     # each replica repeats every write: 1 / D_apply caps the replica tier however many
     assert rows[8].replicas_bound_rps is not None
     assert rows[8].replicas_bound_rps < 1 / cost.apply_s
+
+
+def test_a_run_with_fewer_replicas_is_named_and_stored_apart() -> None:
+    from common.bench.bench_run import BenchOptions, Cluster, latest_name
+    from common.bench.results import row_label
+
+    options = BenchOptions("stage05_rw_split", workload="buy", replicas=1)
+    cluster = Cluster("lb", ["app1", "app2", "app3"], ["app1", "app2", "app3"])
+    assert latest_name(options, cluster) == "stage05_rw_split-buy-3nodes-1replicas.json"
+    assert options.command().endswith("--replicas 1")
+    result = {"stage": "stage05_rw_split", "nodes": 3, "settings": {"replicas": 0}}
+    assert row_label(result) == "stage05_rw_split (3 nodes, 0 replicas)"
