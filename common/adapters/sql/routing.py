@@ -231,17 +231,18 @@ class ReadRouter:
         return True
 
     def _has(self, replica: Replica, scope: _Scope, position: Position, what: str) -> bool:
-        known = scope.reached.get(replica.name)
-        if known is None:
-            known = _applied(self.monitor, replica)
+        known = _applied(self.monitor, replica)  # as of the monitor's last check
+        reached = scope.reached.get(replica.name)  # or waited for in this request
+        if reached is not None:
+            known = known.merged(reached)
         if known.covers(position):
             return True
         began = time.monotonic()
-        reached = replica.wait_for(position, self.wait_seconds)
+        arrived = replica.wait_for(position, self.wait_seconds)
         self.stats.count(f"{what}_waits")
         if what == "ryw":
             self.stats.count("ryw_wait_ms", round((time.monotonic() - began) * 1000))
-        if reached:
+        if arrived:
             scope.reached[replica.name] = known.merged(position)
             return True
         self.stats.count(f"{what}_fallbacks")
