@@ -37,6 +37,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -63,6 +74,13 @@ class Settings:
     cache_ttl_jitter: float = 0.1  # +-10 %: keys written together do not expire together
     # Stage 04+: sessions in their own Redis (non-evicting), else in redis_url's.
     session_redis_url: str | None = None
+    # Stage 05+: read replicas of the primary (SHOP_DATABASE_URL), and how reads use them.
+    # SHOP_REPLICA_URLS: comma-separated `name=url` (or just `url`: named by its host:port).
+    replica_urls: tuple[str, ...] = ()
+    replica_max_lag_seconds: float = 2.0  # a replica further behind leaves the rotation
+    replica_check_seconds: float = 1.0  # how often each process checks the replicas' lag
+    replica_wait_seconds: float = 0.2  # a read waits this long for a replica, then primary
+    read_your_writes: bool = True  # a user's reads include their own last write
     # Stage 07+: RabbitMQ between placing an order and fulfilling it (common/messaging).
     amqp_url: str | None = None  # e.g. amqp://shop:secret@broker:5672/%2F
     mq_prefetch: int = 20  # unacknowledged messages a consumer may hold at once
@@ -107,6 +125,13 @@ class Settings:
             cache_negative_ttl_seconds=_float(env, "SHOP_CACHE_NEGATIVE_TTL_SECONDS", 30.0),
             cache_ttl_jitter=_float(env, "SHOP_CACHE_TTL_JITTER", 0.1),
             session_redis_url=env.get("SHOP_SESSION_REDIS_URL") or None,
+            replica_urls=tuple(
+                url.strip() for url in env.get("SHOP_REPLICA_URLS", "").split(",") if url.strip()
+            ),
+            replica_max_lag_seconds=_float(env, "SHOP_REPLICA_MAX_LAG_SECONDS", 2.0),
+            replica_check_seconds=_float(env, "SHOP_REPLICA_CHECK_SECONDS", 1.0),
+            replica_wait_seconds=_float(env, "SHOP_REPLICA_WAIT_SECONDS", 0.2),
+            read_your_writes=_flag(env, "SHOP_READ_YOUR_WRITES", True),
             amqp_url=env.get("SHOP_AMQP_URL") or None,
             mq_prefetch=_positive(env, "SHOP_MQ_PREFETCH", 20),
             mq_retry_delays_ms=_delays(env, "SHOP_MQ_RETRY_DELAYS_MS", (1_000, 10_000, 60_000)),

@@ -36,6 +36,7 @@ def bench() -> None:
       shop bench stage01_single --workload mixed-api  JSON API clients only
       shop bench stage04_cluster --nodes 2            balance over app1, app2 only
       shop bench stage04_cluster --kill-node-at 10    SIGKILL a node 10 s into each window
+      shop bench stage05_rw_split --replicas 1        reads on replica1 only
       shop bench stage07_mq --restart-at 10 --restart-service broker   restart it mid-window
       shop bench calibrate               the generator's ceiling against nginx
       shop report                        results/ -> docs/results.md, bounds.md, charts
@@ -121,7 +122,15 @@ def bench() -> None:
 @click.option(
     "--kill-node",
     metavar="NAME",
-    help="The node --kill-node-at kills, e.g. app2 (default: the last active node).",
+    help="The node --kill-node-at kills, e.g. app2, or a read replica such as replica1 "
+    "(default: the last active app node).",
+)
+@click.option(
+    "--replicas",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Stage with read replicas (stage05 on): keep the first N running and stop the others "
+    "for the runs (0: every read on the primary); default: all.",
 )
 @click.option(
     "--restart-at",
@@ -164,6 +173,7 @@ def run(
     nodes: int | None,
     kill_node_at: float | None,
     kill_node: str | None,
+    replicas: int | None,
     restart_at: float | None,
     restart_service: str | None,
     allow_dirty: bool,
@@ -205,6 +215,7 @@ def run(
         nodes=nodes,
         kill_node_at=kill_node_at,
         kill_node=kill_node,
+        replicas=replicas,
         restart_at=restart_at,
         restart_service=restart_service,
         allow_dirty=allow_dirty,

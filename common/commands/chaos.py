@@ -411,3 +411,11 @@ def watch(stage: str) -> None:
             )
     except KeyboardInterrupt:
         pass
+
+
+# ---- stage05: replicas and the primary (common/commands/replica_chaos.py) -----------------
+
+from common.commands import replica_chaos  # noqa: E402  (its commands join this group)
+
+for _command in replica_chaos.COMMANDS:
+    chaos.add_command(_command)
