@@ -34,6 +34,7 @@ from common.messaging.topology import QueueSpec, by_name, shop_queues
 from common.runtime import roles
 from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
+from common.runtime.state import RunState
 from common.runtime.supervisor import Supervisor
 from common.services.reconciliation import Report
 
@@ -52,8 +53,9 @@ class StageBroker:
     vhost: str
 
 
-def stage_broker(stage: str) -> StageBroker:
-    """The running stage's broker, as the runner started it."""
+def running(stage: str) -> tuple[Supervisor, RunState]:
+    """The runner's supervisor of STAGE and its state; an error that says what to do if it
+    is not running."""
     try:
         supervisor = Supervisor(load_stage(stage))
     except RuntimeFailure as exc:
@@ -61,6 +63,12 @@ def stage_broker(stage: str) -> StageBroker:
     state = supervisor.status()
     if state is None:
         raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
+    return supervisor, state
+
+
+def stage_broker(stage: str) -> StageBroker:
+    """The running stage's broker, as the runner started it."""
+    supervisor, state = running(stage)
     try:
         name = roles.require(supervisor.stage, "broker")[0]
     except roles.RoleError as exc:
@@ -317,13 +325,7 @@ def reconcile_command(stage: str, wait: float, as_json: bool) -> None:
     something was oversold, lost or charged wrongly (a benchmark calls it after a run)."""
     from common.stages import composition_root
 
-    try:
-        supervisor = Supervisor(load_stage(stage))
-    except RuntimeFailure as exc:
-        raise click.ClickException(str(exc)) from exc
-    state = supervisor.status()
-    if state is None:
-        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
+    _supervisor, state = running(stage)
     build = getattr(composition_root(stage), "build_reconciliation", None)
     if build is None:
         raise click.ClickException(f"{stage} offers no reconciliation (stage07_mq does)")

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 
 import click
 
-from common.commands.mq import queues
+from common.commands.mq import queues, running
 from common.runtime import roles
-from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
 from common.runtime.state import RunState
 from common.runtime.supervisor import Supervisor
@@ -39,13 +38,7 @@ class Messaging:
 
 
 def open_messaging(stage: str) -> Messaging:
-    try:
-        supervisor = Supervisor(load_stage(stage))
-    except RuntimeFailure as exc:
-        raise click.ClickException(str(exc)) from exc
-    state = supervisor.status()
-    if state is None:
-        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
+    supervisor, state = running(stage)
     try:
         broker = roles.require(supervisor.stage, "broker")[0]
     except roles.RoleError as exc:
