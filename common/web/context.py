@@ -8,6 +8,7 @@ from flask import current_app, session
 
 from common.domain.errors import Unauthenticated
 from common.shop import Shop
+from common.web.security_headers import keep_private
 
 SHOP_KEY = "shop"
 
@@ -18,10 +19,14 @@ def shop() -> Shop:
 
 def user_id_or_none() -> int | None:
     value = session.get("user_id")
-    return value if isinstance(value, int) else None
+    if not isinstance(value, int):
+        return None
+    keep_private()  # whatever is answered now is shaped by who asked
+    return value
 
 
 def require_user_id() -> int:
+    keep_private()  # one person's data, or the 401 that stands for it
     user_id = user_id_or_none()
     if user_id is None:
         raise Unauthenticated("log in first: POST /api/sessions")

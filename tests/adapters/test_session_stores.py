@@ -136,3 +136,28 @@ def test_an_unreachable_redis_is_unavailable_not_a_raw_error() -> None:
 @pytest.mark.servers
 def test_the_health_check_passes_on_a_live_redis(redis_url: str) -> None:
     RedisSessionStore.from_url(redis_url).check()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.servers)])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlSessionStore]:
+    url = (
+        f"sqlite:///{tmp_path / 'shop.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("mariadb_url")
+    )
+    engine = make_engine(url, pool_size=5)
+    metadata.drop_all(engine)
+    create_schema(engine)
+    yield SqlSessionStore(engine, purge_every=10)
+    engine.dispose()
+
+
+def test_the_sql_store_deletes_expired_rows_by_itself(sql_store: SqlSessionStore) -> None:
+    for n in range(25):
+        sql_store.save(f"old{n}", {"user_id": n}, ttl_seconds=-1)  # already expired
+    assert sql_store.count() <= 10  # two sweeps so far (saves 10 and 20)
+    for n in range(5):
+        sql_store.save(f"live{n}", {"user_id": n}, ttl_seconds=60)
+    assert sql_store.count() == 5  # the third sweep left only the live ones
+    assert sql_store.purge_expired() == 0
+    assert sql_store.load("live0") == {"user_id": 0}
