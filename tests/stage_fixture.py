@@ -265,7 +265,8 @@ class Deployment:
     shop: Any | None  # common.shop.Shop; None when testing an external deployment
     manifest: dict[str, Any]
     seeded_users: int
-    ssl_context: ssl.SSLContext | None = None  # trusts the stage's own CA (https stages)
+    ca_file: Path | None = None  # the stage's own CA (https stages), for other clients
+    ssl_context: ssl.SSLContext | None = None  # a client context trusting it
     _used_products: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _user_numbers: Iterator[int] = field(default_factory=lambda: itertools.count(2))
@@ -358,8 +359,8 @@ def _app_settings(state: Any) -> Any:
     raise AssertionError(f"no service of {state.stage} sets SHOP_DATABASE_URL")
 
 
-def _wait_ready(base_url: str, timeout: float) -> None:
-    client = HttpClient(base_url)
+def _wait_ready(base_url: str, timeout: float, ssl_context: ssl.SSLContext | None = None) -> None:
+    client = HttpClient(base_url, ssl_context=ssl_context)
     deadline = time.monotonic() + timeout
     last: HttpResponse | OSError | None = None
     while time.monotonic() < deadline:
@@ -391,6 +392,7 @@ def _bring_up(
     from common.runtime.supervisor import Supervisor
     from common.seed import SeedSize, seed_shop
     from common.stages import composition_root
+    from common.tls import ca_file_in, client_context
 
     run_dir = tmp_path_factory.mktemp("shop-run")
     supervisor = Supervisor(load_stage(stage), run_dir=run_dir)
@@ -409,8 +411,19 @@ def _bring_up(
     assert state.url, f"{stage} publishes no port"
     shop = composition_root(stage).build_shop(_app_settings(state))
     seed_shop(shop.operations, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
-    _wait_ready(state.url, timeout)
-    return Deployment(stage, state.url, shop, manifest, seeded_users=SEED_USERS)
+    # An https stage (stage04 on) serves a certificate of its own CA: trust that one.
+    ca_file = ca_file_in(state.run_dir) if state.url.startswith("https") else None
+    context = client_context(ca_file) if ca_file else None
+    _wait_ready(state.url, timeout, context)
+    return Deployment(
+        stage,
+        state.url,
+        shop,
+        manifest,
+        seeded_users=SEED_USERS,
+        ca_file=ca_file,
+        ssl_context=context,
+    )
 
 
 @pytest.fixture(scope="session")

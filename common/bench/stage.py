@@ -6,6 +6,7 @@ works unchanged for every stage.
 
 from __future__ import annotations
 
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -61,13 +62,15 @@ def app_settings(state: RunState) -> Settings:
     raise BenchError(f"no service of {state.stage} sets SHOP_DATABASE_URL; cannot seed it")
 
 
-def wait_ready(url: str, timeout: float = 60.0) -> float:
-    """The readiness gate: block until GET /readyz answers 200; returns seconds waited."""
+def wait_ready(url: str, timeout: float = 60.0, ssl_context: ssl.SSLContext | None = None) -> float:
+    """The readiness gate: block until GET /readyz answers 200; returns seconds waited.
+    ``ssl_context`` trusts the CA of a stage served over HTTPS (common/tls.py)."""
     began = time.monotonic()
     last = "no answer"
     while time.monotonic() - began < timeout:
         try:
-            with urllib.request.urlopen(url.rstrip("/") + "/readyz", timeout=3) as response:
+            probe = url.rstrip("/") + "/readyz"
+            with urllib.request.urlopen(probe, timeout=3, context=ssl_context) as response:
                 if response.status == 200:
                     return time.monotonic() - began
                 last = f"HTTP {response.status}"

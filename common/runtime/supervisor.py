@@ -122,6 +122,8 @@ class Supervisor:
         try:
             for name in self.stage.start_order():
                 recorded = state.services.get(name)
+                if recorded is not None and self._is_one_shot(name) and recorded.pid == 0:
+                    continue  # a job that completed: not run twice
                 if recorded is not None and recorded.is_alive():
                     self._wait_healthy(plan, state, name, deadline)
                     self._report(name, "running", self._describe(recorded))
@@ -137,6 +139,27 @@ class Supervisor:
             else:
                 state.save()
             raise
+
+    def _is_one_shot(self, name: str) -> bool:
+        """A job another service waits on to complete (`service_completed_successfully`)."""
+        return any(
+            dep.service == name and dep.condition == "service_completed_successfully"
+            for service in self.stage.services.values()
+            for dep in service.depends_on
+        )
+
+    def _wait_completed(self, state: RunState, name: str, deadline: float) -> None:
+        service_state = state.services[name]
+        while service_state.is_alive():
+            if time.monotonic() > deadline:
+                raise self._failure(name, service_state, "not completed in time")
+            time.sleep(0.1)
+        code = exit_code(service_state.pid)
+        if code not in (0, None):
+            raise self._failure(name, service_state, f"exited with code {code}")
+        service_state.pid, service_state.create_time = 0, 0.0  # done: nothing to signal
+        state.save()
+        self._report(name, "completed", "")
 
     def _start(self, plan: StagePlan, state: RunState, name: str, deadline: float) -> None:
         launcher, ctx = plan.launchers[name], plan.contexts[name]
@@ -161,6 +184,9 @@ class Supervisor:
         state.services[name] = service_state
         state.save()  # recorded before waiting, so `down` can stop it even if we are killed
         self._report(name, "starting", self._describe(service_state))
+        if self._is_one_shot(name):
+            self._wait_completed(state, name, deadline)
+            return
         self._wait_healthy(plan, state, name, deadline, first_start=True)
 
     def _wait_healthy(

@@ -43,7 +43,7 @@ def _form_login(client: HttpClient, next_: str, email: str) -> HttpResponse:
         "/login?" + urlencode({"next": next_}),
         data=urlencode(fields).encode(),
         content_type="application/x-www-form-urlencoded",
-        headers=HTML,
+        headers={**HTML, "Referer": client.absolute("/login")},
     )
 
 
