@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from common.bench.framework import framework
+from common.bench.profile import profile
 from common.bench.slow_clients import slow_clients
 from common.bench.workloads import DEFAULT_WORKLOADS_HELP, WORKLOADS
 
@@ -253,3 +254,4 @@ def load(stage: str, host: str | None, workload: str, web_port: int, generator_c
 
 bench.add_command(framework)  # `shop bench framework STAGE`: a page against bare Flask
 bench.add_command(slow_clients)  # `shop bench slow-clients STAGE`: issue 14, finding 10
+bench.add_command(profile)  # `shop bench profile STAGE`: where a request's CPU goes

@@ -98,7 +98,11 @@ def find_nodes(supervisor: Supervisor, state: RunState) -> tuple[str | None, lis
     services = supervisor.stage.services
     for name, recorded in state.services.items():
         if recorded.kind == "nginx" and name in services:
-            needed = [d.service for d in services[name].depends_on]
+            needed = [  # not a one-shot job it waits for (its certificates)
+                d.service
+                for d in services[name].depends_on
+                if d.condition != "service_completed_successfully"
+            ]
             nodes = [
                 n for n in needed if n in state.services and state.services[n].kind == "generic"
             ]
