@@ -127,4 +127,8 @@ def install_rate_limits(app: Flask, settings: Settings) -> Limiter:
         for decorate in decorators:
             view = decorate(view)
         app.view_functions[endpoint] = view  # type: ignore[assignment]
+    # Every limit is on a decorated view, checked when that view runs; Flask-Limiter's own
+    # check before *every* request (for application-wide limits, of which there are none)
+    # would cost each page view about as much as its template's links: removed.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     return limiter
