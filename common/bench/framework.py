@@ -13,7 +13,10 @@ the same machine; each repeat gives a ratio shop/bare, and the median ratio is t
 Variants: an anonymous visitor without a cookie, and a signed-in customer (a session cookie).
 For a MariaDB stage the database's statement counters are read around each shop window:
 queries per page view. ``--gunicorn "--worker-class gthread --threads 4"`` replaces options of
-both command lines, to compare HTTP servers the same way. A JSON result goes to results/.
+both command lines. ``--server NAME="OPTIONS"`` (repeatable) adds more copies of the shop's app
+with other gunicorn options (e.g. ``gevent="--worker-class gevent"``), loaded in the same
+rotation: HTTP servers compared side by side, each against the same bare app. A JSON result
+goes to results/.
 """
 
 from __future__ import annotations
@@ -62,11 +65,17 @@ class FrameworkOptions:
     generator_cpus: str = "1"
     stage_cpus: str = "0"
     gunicorn: str = ""  # extra gunicorn options for both apps, e.g. "--worker-class gevent"
+    servers: tuple[tuple[str, str], ...] = ()  # more shop copies: (name, gunicorn options)
+    variants: tuple[str, ...] = ("anonymous", "signed-in")
     products: int = 2000
     users: int = 50
 
     def command(self) -> str:
         extra = f" --gunicorn {shlex.quote(self.gunicorn)}" if self.gunicorn else ""
+        for name, server in self.servers:
+            extra += f" --server {shlex.quote(f'{name}={server}')}"
+        for variant in self.variants:
+            extra += f" --variant {variant}"
         return (
             f"shop bench framework {self.stage} --product {self.product_id} "
             f"--duration {self.duration:g} --warmup {self.warmup:g} --repeats {self.repeats} "
@@ -96,28 +105,34 @@ class Variant:
     cookie: str | None
     windows: list[Window] = field(default_factory=list)
 
-    def ratios(self) -> list[float]:
-        shop = [w.rps for w in self.windows if w.target == "shop"]
+    def ratios(self, target: str = "shop") -> list[float]:
+        """target/bare per repeat (the windows of one repeat, in the same rotation)."""
+        mine = [w.rps for w in self.windows if w.target == target]
         bare = [w.rps for w in self.windows if w.target == "bare"]
-        return [s / b for s, b in zip(shop, bare, strict=False) if b > 0]
+        return [s / b for s, b in zip(mine, bare, strict=False) if b > 0]
 
-    def summary(self) -> dict[str, Any]:
-        ratios = self.ratios()
-        shop = [w.rps for w in self.windows if w.target == "shop"]
+    def summary(self, target: str = "shop") -> dict[str, Any]:
+        ratios = self.ratios(target)
+        mine = [w.rps for w in self.windows if w.target == target]
         bare = [w.rps for w in self.windows if w.target == "bare"]
-        per_request = [q for w in self.windows if (q := w.questions_per_request) is not None]
+        per_request = [
+            q
+            for w in self.windows
+            if w.target == target and (q := w.questions_per_request) is not None
+        ]
         return {
             "variant": self.name,
+            "target": target,
             "ratio_median": statistics.median(ratios) if ratios else None,
             "ratio_min": min(ratios) if ratios else None,
             "ratio_max": max(ratios) if ratios else None,
-            "shop_rps_median": statistics.median(shop) if shop else None,
+            "shop_rps_median": statistics.median(mine) if mine else None,
             "bare_rps_median": statistics.median(bare) if bare else None,
             "db_questions_per_request_median": (
                 statistics.median(per_request) if per_request else None
             ),
-            "non_2xx": sum(w.non_2xx for w in self.windows),
-            "windows": [asdict(w) for w in self.windows],
+            "non_2xx": sum(w.non_2xx for w in self.windows if w.target == target),
+            "windows": [asdict(w) for w in self.windows if w.target in (target, "bare")],
         }
 
 
@@ -219,15 +234,19 @@ def run_framework(options: FrameworkOptions, console: Console) -> Path:
         run_seed(options.stage, app_settings(running.state), _size(options))
         name, app = app_service(running)
         logs = run_base_dir() / "bench-logs"
-        ports = {"shop": _free_port(), "bare": _free_port()}
+        spec = next(w for w in app.argv if _APP_SPEC.match(w))
+        # target -> (app, gunicorn options): the shop, the yardstick, and other servers
+        targets = {"shop": (spec, options.gunicorn), "bare": (BARE_APP, options.gunicorn)}
+        for server, server_options in options.servers:
+            targets[f"shop[{server}]"] = (spec, f"{options.gunicorn} {server_options}")
+        ports = {target: _free_port() for target in targets}
         stage_url = f"http://127.0.0.1:{next(iter(app.ports.values()))}"
         with urllib.request.urlopen(
             f"{stage_url}/api/products/{options.product_id}", timeout=10
         ) as response:
             product = response.read().decode()
-        spec = next(w for w in app.argv if _APP_SPEC.match(w))
-        for target, app_spec in (("shop", spec), ("bare", BARE_APP)):
-            argv = gunicorn_argv(app.argv, app_spec, ports[target], options.gunicorn)
+        for target, (app_spec, extra) in targets.items():
+            argv = gunicorn_argv(app.argv, app_spec, ports[target], extra)
             env = {**os.environ, **app.env, "SHOP_BARE_PRODUCT": product}
             env["PATH"] = f"{venv_bin_dir()}{os.pathsep}{env.get('PATH', '')}"
             proc = spawn(argv, env, repo_root(), logs / f"framework-{target}.log", app.cpuset)
@@ -236,17 +255,17 @@ def run_framework(options: FrameworkOptions, console: Console) -> Path:
         for url in urls.values():
             _wait_http(url + "/healthz")
         cookie = _log_in(urls["shop"], "user1@example.com", "password123")
-        variants = [Variant("anonymous", None), Variant("signed-in", cookie)]
+        variants = [Variant(v, cookie if v == "signed-in" else None) for v in options.variants]
         page = f"/p/{options.product_id}"
         endpoints = dbstats.endpoints_from_state(
             {n: s.to_json() for n, s in running.state.services.items()}
         )
-        for target in ("shop", "bare"):  # warm the caches, the workers, the templates
+        for target in targets:  # warm the caches, the workers, the templates
             wrk(urls[target] + page, options.warmup, options.connections,
                 options.generator_cpus, None)  # fmt: skip
         for repeat in range(options.repeats):
             for variant in variants:
-                order = ("shop", "bare") if repeat % 2 == 0 else ("bare", "shop")
+                order = list(targets) if repeat % 2 == 0 else list(reversed(targets))
                 for target in order:
                     before = [dbstats.read_counters(e) for e in endpoints]
                     rps, count, errors = wrk(
@@ -257,14 +276,15 @@ def run_framework(options: FrameworkOptions, console: Console) -> Path:
                         variant.cookie,
                     )
                     after = [dbstats.read_counters(e) for e in endpoints]
-                    questions = _questions(before, after) if target == "shop" else None
+                    questions = _questions(before, after) if target != "bare" else None
                     variant.windows.append(Window(target, rps, count, errors, questions))
                     console.print(
                         f"repeat {repeat + 1}/{options.repeats} {variant.name:<9} "
-                        f"{target:<4} {rps:8.0f} req/s" + (f", {errors} non-2xx" if errors else ""),
+                        f"{target:<14} {rps:8.0f} req/s"
+                        + (f", {errors} non-2xx" if errors else ""),
                         highlight=False,
                     )
-        summaries = [v.summary() for v in variants]
+        summaries = [v.summary(t) for v in variants for t in targets if t != "bare"]
     finally:
         for pid, create_time in started:
             stop_process_group(pid, create_time)
@@ -306,13 +326,14 @@ def _questions(
 
 def _print(console: Console, options: FrameworkOptions, summaries: list[dict[str, Any]]) -> None:
     table = Table(title=f"{options.stage} /p/{options.product_id} against bare Flask")
-    for column in ("variant", "shop/bare (median)", "min-max", "shop req/s", "bare req/s",
+    for column in ("variant", "app", "app/bare (median)", "min-max", "app req/s", "bare req/s",
                    "DB queries/view"):  # fmt: skip
         table.add_column(column)
     for s in summaries:
         per_view = s["db_questions_per_request_median"]
         table.add_row(
             s["variant"],
+            s["target"],
             f"{s['ratio_median']:.2f}" if s["ratio_median"] is not None else "-",
             f"{s['ratio_min']:.2f}-{s['ratio_max']:.2f}" if s["ratio_min"] is not None else "-",
             f"{s['shop_rps_median']:.0f}",
@@ -335,6 +356,10 @@ def _print(console: Console, options: FrameworkOptions, summaries: list[dict[str
               help="CPUs the stage is folded onto (both apps run on the app's CPU).")  # fmt: skip
 @click.option("--gunicorn", default="", metavar="OPTIONS",
               help='gunicorn options for both apps, e.g. "--threads 4".')  # fmt: skip
+@click.option("--server", "servers", multiple=True, metavar='NAME="OPTIONS"',
+              help="Another shop copy with these gunicorn options (repeatable).")  # fmt: skip
+@click.option("--variant", "variants", multiple=True, default=("anonymous", "signed-in"),
+              type=click.Choice(["anonymous", "signed-in"]), show_default=True)  # fmt: skip
 @click.option("--products", default=2000, show_default=True, help="Seed size (if empty).")
 def framework(
     stage: str,
@@ -346,6 +371,8 @@ def framework(
     generator_cpus: str,
     stage_cpus: str,
     gunicorn: str,
+    servers: tuple[str, ...],
+    variants: tuple[str, ...],
     products: int,
 ) -> None:
     """The product page of STAGE against bare Flask rendering the same template.
@@ -353,8 +380,16 @@ def framework(
     \b
       shop bench framework stage03_cache
       shop bench framework stage03_cache --gunicorn "--worker-class gthread --threads 4"
-      shop bench framework stage03_cache --gunicorn "--worker-class gevent --worker-connections 100"
+      shop bench framework stage03_cache --variant anonymous \\
+          --server gthread="--worker-class gthread --threads 4" \\
+          --server gevent="--worker-class gevent --worker-connections 100"
     """
+    parsed = []
+    for server in servers:
+        name, sep, server_options = server.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f'{server!r}: write NAME="OPTIONS"', param_hint="--server")
+        parsed.append((name, server_options))
     options = FrameworkOptions(
         stage=stage,
         product_id=product_id,
@@ -365,6 +400,8 @@ def framework(
         generator_cpus=generator_cpus,
         stage_cpus=stage_cpus,
         gunicorn=gunicorn,
+        servers=tuple(parsed),
+        variants=variants,
         products=products,
     )
     run_framework(options, Console())
