@@ -136,7 +136,7 @@ class Variant:
         }
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -195,7 +195,7 @@ def wrk(
     return float(rps.group(1)), int(count.group(1)), int(errors.group(1)) if errors else 0
 
 
-def _wait_http(url: str, timeout: float = 60.0) -> None:
+def wait_http(url: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -238,8 +238,8 @@ def run_framework(options: FrameworkOptions, console: Console) -> Path:
         # target -> (app, gunicorn options): the shop, the yardstick, and other servers
         targets = {"shop": (spec, options.gunicorn), "bare": (BARE_APP, options.gunicorn)}
         for server, server_options in options.servers:
-            targets[f"shop[{server}]"] = (spec, f"{options.gunicorn} {server_options}")
-        ports = {target: _free_port() for target in targets}
+            targets[f"shop+{server}"] = (spec, f"{options.gunicorn} {server_options}")
+        ports = {target: free_port() for target in targets}
         stage_url = f"http://127.0.0.1:{next(iter(app.ports.values()))}"
         with urllib.request.urlopen(
             f"{stage_url}/api/products/{options.product_id}", timeout=10
@@ -253,7 +253,7 @@ def run_framework(options: FrameworkOptions, console: Console) -> Path:
             started.append((proc.pid, proc.create_time))
         urls = {t: f"http://127.0.0.1:{p}" for t, p in ports.items()}
         for url in urls.values():
-            _wait_http(url + "/healthz")
+            wait_http(url + "/healthz")
         cookie = _log_in(urls["shop"], "user1@example.com", "password123")
         variants = [Variant(v, cookie if v == "signed-in" else None) for v in options.variants]
         page = f"/p/{options.product_id}"

@@ -16,6 +16,8 @@ that did. A JSON result goes to results/ (kind ``slow-clients``).
 from __future__ import annotations
 
 import contextlib
+import os
+import shlex
 import socket
 import ssl
 import statistics
@@ -30,9 +32,12 @@ import click
 from rich.console import Console
 
 from common.bench import results
+from common.bench.framework import app_service, free_port, gunicorn_argv, wait_http
 from common.bench.machine import describe_commit, describe_machine
 from common.bench.stage import bring_up
-from common.runtime.paths import repo_root
+from common.runtime.launchers.generic import venv_bin_dir
+from common.runtime.paths import repo_root, run_base_dir
+from common.runtime.processes import spawn, stop_process_group
 
 PROBE_TIMEOUT_S = 1.0
 PROBE_EVERY_S = 0.5
@@ -45,6 +50,7 @@ class SlowClientOptions:
     seconds: float = 10.0
     drip_every: float = 2.0  # a byte of headers (or body) this often, per slow client
     stage_cpus: str = "0"
+    gunicorn: str = ""  # attack a copy of the app with these gunicorn options instead
 
 
 def _connect(host: str, port: int, tls: bool) -> socket.socket:
@@ -134,14 +140,30 @@ def measure(url: str, options: SlowClientOptions) -> dict[str, Any]:
 
 def run_slow_clients(options: SlowClientOptions, console: Console) -> Path:
     running = bring_up(options.stage, options.stage_cpus or None, lambda *_: None)
+    started: list[tuple[int, float]] = []
     try:
         url = running.state.url or ""
+        if options.gunicorn:  # a copy of the stage's app with other server options
+            _, app = app_service(running)
+            port = free_port()
+            spec = next(w for w in app.argv if w.endswith(":create_app()"))
+            argv = gunicorn_argv(app.argv, spec, port, options.gunicorn)
+            env = {**os.environ, **app.env}
+            env["PATH"] = f"{venv_bin_dir()}{os.pathsep}{env.get('PATH', '')}"
+            log = run_base_dir() / "bench-logs" / "slow-clients-app.log"
+            proc = spawn(argv, env, repo_root(), log, app.cpuset)
+            started.append((proc.pid, proc.create_time))
+            url = f"http://127.0.0.1:{port}"
+            wait_http(url + "/healthz")
         console.print(
             f"{options.stage} at {url}: {options.connections} slow clients for "
             f"{options.seconds:g} s, probing /healthz every {PROBE_EVERY_S} s"
+            + (f" (app copy with {options.gunicorn})" if options.gunicorn else "")
         )
         figures = measure(url, options)
     finally:
+        for pid, create_time in started:
+            stop_process_group(pid, create_time)
         if running.started_here:
             running.supervisor.down()
     console.print(
@@ -158,13 +180,15 @@ def run_slow_clients(options: SlowClientOptions, console: Console) -> Path:
         "command": (
             f"shop bench slow-clients {options.stage} --connections {options.connections} "
             f"--seconds {options.seconds:g}"
+            + (f" --gunicorn {shlex.quote(options.gunicorn)}" if options.gunicorn else "")
         ),
         "settings": asdict(options),
         "machine": describe_machine(),
         "code": describe_commit(repo_root()),
         **figures,
     }
-    path = results.write_result(result, None, f"slow-clients-{options.stage}.json")
+    name = f"slow-clients-{options.stage}{'-copy' if options.gunicorn else ''}.json"
+    path = results.write_result(result, None, name)
     console.print(f"result: {path}")
     return path
 
@@ -174,14 +198,23 @@ def run_slow_clients(options: SlowClientOptions, console: Console) -> Path:
 @click.option("--connections", default=8, show_default=True, help="Slow clients at once.")
 @click.option("--seconds", default=10.0, show_default=True, help="How long to probe.")
 @click.option("--stage-cpus", default="0", show_default=True, help="CPUs of the stage.")
-def slow_clients(stage: str, connections: int, seconds: float, stage_cpus: str) -> None:
+@click.option("--gunicorn", default="", metavar="OPTIONS",
+              help="Attack a copy of the app with these gunicorn options instead.")  # fmt: skip
+def slow_clients(
+    stage: str, connections: int, seconds: float, stage_cpus: str, gunicorn: str
+) -> None:
     """Hold CONNECTIONS slow requests open against STAGE and see whether /healthz answers.
 
     \b
       shop bench slow-clients stage01_single      gunicorn alone: its workers are held
       shop bench slow-clients stage04_cluster     nginx in front buffers the requests
+      shop bench slow-clients stage01_single --gunicorn "--worker-class gevent"
     """
     options = SlowClientOptions(
-        stage=stage, connections=connections, seconds=seconds, stage_cpus=stage_cpus
+        stage=stage,
+        connections=connections,
+        seconds=seconds,
+        stage_cpus=stage_cpus,
+        gunicorn=gunicorn,
     )
     run_slow_clients(options, Console())
