@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from common.adapters.redis_sessions import RedisSessionStore, SessionStoreDown, connect
 from common.adapters.sql.engine import make_engine
@@ -33,16 +34,22 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionSto
         prefix = f"test:{uuid.uuid4().hex[:8]}:session:"
         yield RedisSessionStore.from_url(request.getfixturevalue("redis_url"), prefix=prefix)
         return
+    engine = _fresh_engine(request, tmp_path, pool_size=20)
+    yield SqlSessionStore(engine)
+    engine.dispose()
+
+
+def _fresh_engine(request: pytest.FixtureRequest, tmp_path: Path, pool_size: int) -> Engine:
+    """An empty shop schema on SQLite or on the runner's MariaDB, as request.param says."""
     url = (
         f"sqlite:///{tmp_path / 'shop.db'}"
         if request.param == "sqlite"
         else request.getfixturevalue("mariadb_url")
     )
-    engine = make_engine(url, pool_size=20)
+    engine = make_engine(url, pool_size=pool_size)
     metadata.drop_all(engine)
     create_schema(engine)
-    yield SqlSessionStore(engine)
-    engine.dispose()
+    return engine
 
 
 def test_a_saved_session_is_loaded_back_and_a_save_replaces_it(store: SessionStore) -> None:
@@ -140,14 +147,7 @@ def test_the_health_check_passes_on_a_live_redis(redis_url: str) -> None:
 
 @pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.servers)])
 def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlSessionStore]:
-    url = (
-        f"sqlite:///{tmp_path / 'shop.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("mariadb_url")
-    )
-    engine = make_engine(url, pool_size=5)
-    metadata.drop_all(engine)
-    create_schema(engine)
+    engine = _fresh_engine(request, tmp_path, pool_size=5)
     yield SqlSessionStore(engine, purge_every=10)
     engine.dispose()
 

@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.relay import relay
-from tests.stage_fixture import Deployment, artifacts_dir
+from tests.stage_fixture import Deployment, applies, artifacts_dir
 
 OPENAPI_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 FUZZ_EXAMPLES = int(os.environ.get("SHOP_FUZZ_EXAMPLES", "12"))
-FUZZ_SECONDS = int(os.environ.get("SHOP_FUZZ_SECONDS", "45"))
+FUZZ_SECONDS = int(os.environ.get("SHOP_FUZZ_SECONDS", "30"))
 FUZZ_SEED = int(os.environ.get("SHOP_FUZZ_SEED", "20261129"))
 # What the document can say. Not `positive_data_acceptance`: a password the schema allows
 # may still be refused as too common (a 422 the schema cannot express), and a valid cart
@@ -75,6 +75,7 @@ def _schemathesis(base_url: str, report: Path, seconds: int, *extra: str) -> Non
 
 
 @pytest.mark.slow
+@applies("fuzzed_contract")
 def test_fuzzed_requests_get_documented_answers_and_never_a_5xx(shop: Deployment) -> None:
     if not shop.on_loopback():
         pytest.skip("the fuzzer is relayed from another loopback address")

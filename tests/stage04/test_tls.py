@@ -104,3 +104,13 @@ def test_a_forged_forwarded_address_does_not_escape_the_per_address_limit(
     assert response.status == 429, response
     assert "failed logins from your address" in response.json()["error"]["message"]
     assert n == 100, f"limited after {n} failures, not 100"
+
+
+def test_product_images_come_over_https_from_the_same_origin(stage: Cluster) -> None:
+    """An http:// image on an https:// page is mixed content, which browsers block."""
+    client = stage.client()
+    image_url = client.product(1)["image_url"]
+    assert image_url.startswith(stage.url + "/"), image_url
+    image = client.get(image_url)
+    assert image.status == 200 and image.content_type == "image/png", image
+    assert client.request("PUT", image_url, data=b"x").status == 403  # read-only
