@@ -9,7 +9,7 @@ from werkzeug.routing import BaseConverter
 
 from common.shop import Shop
 from common.web.api import api
-from common.web.context import SHOP_KEY, user_id_or_none
+from common.web.context import SHOP_KEY, signed_in_for_page
 from common.web.errors import register_error_handlers
 from common.web.health import health
 from common.web.images import images
@@ -69,7 +69,7 @@ def create_web_app(shop: Shop) -> Flask:
     csrf.exempt(api)
 
     app.jinja_env.filters["money"] = money
-    app.context_processor(lambda: {"signed_in": user_id_or_none() is not None, "files": shop.files})
+    app.context_processor(lambda: {"signed_in": signed_in_for_page(), "files": shop.files})
     for blueprint in (api, pages, health, images):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

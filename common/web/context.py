@@ -6,7 +6,7 @@ from typing import cast
 
 from flask import current_app, session
 
-from common.domain.errors import Unauthenticated
+from common.domain.errors import Unauthenticated, Unavailable
 from common.shop import Shop
 from common.web.security_headers import keep_private
 
@@ -23,6 +23,15 @@ def user_id_or_none() -> int | None:
         return None
     keep_private()  # whatever is answered now is shaped by who asked
     return value
+
+
+def signed_in_for_page() -> bool:
+    """For templates (the navigation bar): a page, an error page included, still renders when
+    the session store is down, as for a visitor; nothing is saved over the session then."""
+    try:
+        return user_id_or_none() is not None
+    except Unavailable:
+        return False
 
 
 def require_user_id() -> int:
