@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from common.domain.errors import Unavailable
-from common.shop import Shop
 from tests.fakes import FakeSessions
 
 
@@ -21,32 +21,34 @@ class DownSessions(FakeSessions):
         raise Unavailable("the session store cannot be reached right now")
 
 
-def test_a_call_that_needs_the_session_is_a_503_when_its_store_is_down(
-    shop: Shop, client: FlaskClient
-) -> None:
+@pytest.fixture
+def down(client: FlaskClient) -> DownSessions:
+    """The app's session store is down, and the client has a session cookie."""
     store = DownSessions()
     client.application.session_interface._store = store  # type: ignore[attr-defined]
     client.set_cookie("shop_session", "some-session-id")
+    return store
+
+
+def test_a_call_that_needs_the_session_is_a_503_when_its_store_is_down(
+    client: FlaskClient, down: DownSessions
+) -> None:
     response = client.get("/api/me")
     assert response.status_code == 503
     assert response.json["error"]["code"] == "unavailable"
 
 
 def test_pages_still_render_as_for_a_visitor_and_nothing_is_written_over_the_session(
-    shop: Shop, client: FlaskClient
+    client: FlaskClient, down: DownSessions
 ) -> None:
-    store = DownSessions()
-    client.application.session_interface._store = store  # type: ignore[attr-defined]
-    client.set_cookie("shop_session", "some-session-id")
     page = client.get("/p/1")
     assert page.status_code == 200 and "Log in" in page.text
-    assert store.data == {} and "Set-Cookie" not in page.headers
+    assert down.data == {} and "Set-Cookie" not in page.headers
 
 
-def test_a_request_that_never_uses_the_session_never_reads_it(client: FlaskClient) -> None:
-    store = DownSessions()
-    client.application.session_interface._store = store  # type: ignore[attr-defined]
-    client.set_cookie("shop_session", "some-session-id")
+def test_a_request_that_never_uses_the_session_never_reads_it(
+    client: FlaskClient, down: DownSessions
+) -> None:
     assert client.get("/api/products/1").status_code == 200
     assert client.get("/healthz").status_code == 200
-    assert store.loads == 0
+    assert down.loads == 0
