@@ -10,6 +10,7 @@ from common.commands.chaos import chaos
 from common.commands.data import seed
 from common.commands.demo import demo
 from common.commands.stage import with_seeding
+from common.commands.tls import tls
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,6 +36,7 @@ def build_cli() -> click.Group:
     register_bench(shop)
     shop.add_command(chaos)
     shop.add_command(demo)
+    shop.add_command(tls)
     return shop
 
 

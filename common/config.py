@@ -55,7 +55,7 @@ class Settings:
     secret_key: str
     db_pool_size: int = 5
     session_ttl_seconds: int = 15 * 60
-    password_hash_method: str = "scrypt"
+    password_hash_method: str = "argon2id"
     payment_latency_ms: int = 0
     payment_failure_rate: float = 0.0
     payment_seed: int = 0
@@ -101,7 +101,7 @@ class Settings:
             secret_key=env.get("SHOP_SECRET_KEY", "") or _missing_secret(),
             db_pool_size=_int(env, "SHOP_DB_POOL_SIZE", 5),
             session_ttl_seconds=_int(env, "SHOP_SESSION_TTL_SECONDS", 15 * 60),
-            password_hash_method=env.get("SHOP_PASSWORD_HASH", "scrypt"),
+            password_hash_method=env.get("SHOP_PASSWORD_HASH", "argon2id"),
             payment_latency_ms=_int(env, "SHOP_PAYMENT_LATENCY_MS", 0),
             payment_failure_rate=failure_rate,
             payment_seed=_int(env, "SHOP_PAYMENT_SEED", 0),

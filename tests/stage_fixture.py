@@ -19,6 +19,7 @@ import http.client
 import itertools
 import json
 import shutil
+import ssl
 import threading
 import time
 import uuid
@@ -83,9 +84,16 @@ class HttpResponse:
 
 class HttpClient:
     """One user agent: its own cookie jar, no redirects followed, a new connection per call
-    (so one client may be used from many threads)."""
+    (so one client may be used from many threads). ``source_address`` sends from another
+    loopback address (127.0.0.N): a client the shop sees as another machine."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        source_address: str | None = None,
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
@@ -95,6 +103,8 @@ class HttpClient:
         self._prefix = parts.path.rstrip("/")
         self.cookies: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._ssl_context = ssl_context
+        self._source = (source_address, 0) if source_address else None
 
     # -- requests --
 
@@ -133,10 +143,18 @@ class HttpClient:
             absolute = urlsplit(target)
             scheme, netloc = absolute.scheme, absolute.netloc
             target = absolute.path + (f"?{absolute.query}" if absolute.query else "")
-        connection_class = (
-            http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-        )
-        connection = connection_class(netloc, timeout=HTTP_TIMEOUT_S)
+        connection: http.client.HTTPConnection
+        if scheme == "https":
+            connection = http.client.HTTPSConnection(
+                netloc,
+                timeout=HTTP_TIMEOUT_S,
+                context=self._ssl_context,
+                source_address=self._source,
+            )
+        else:
+            connection = http.client.HTTPConnection(
+                netloc, timeout=HTTP_TIMEOUT_S, source_address=self._source
+            )
         try:
             connection.request(method, target, body=body, headers=send_headers)
             raw = connection.getresponse()
@@ -247,13 +265,21 @@ class Deployment:
     shop: Any | None  # common.shop.Shop; None when testing an external deployment
     manifest: dict[str, Any]
     seeded_users: int
+    ca_file: Path | None = None  # the stage's own CA (https stages), for other clients
+    ssl_context: ssl.SSLContext | None = None  # a client context trusting it
     _used_products: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _user_numbers: Iterator[int] = field(default_factory=lambda: itertools.count(2))
 
-    def client(self) -> HttpClient:
-        """A new anonymous user agent with an empty cookie jar."""
-        return HttpClient(self.base_url)
+    def client(self, *, source_address: str | None = None) -> HttpClient:
+        """A new anonymous user agent with an empty cookie jar (from 127.0.0.1, or another
+        loopback address: a client on another machine, as the shop sees it)."""
+        return HttpClient(
+            self.base_url, ssl_context=self.ssl_context, source_address=source_address
+        )
+
+    def on_loopback(self) -> bool:
+        return urlsplit(self.base_url).hostname in ("127.0.0.1", "localhost")
 
     def new_user(self, *, log_in: bool = True) -> tuple[HttpClient, dict[str, str]]:
         """A user no other test has used, logged in: (client, credentials). A seeded user
@@ -332,8 +358,8 @@ def _app_settings(stage: Any, state: Any) -> Any:
     return Settings.from_env(roles.settings_environment(stage, state))
 
 
-def _wait_ready(base_url: str, timeout: float) -> None:
-    client = HttpClient(base_url)
+def _wait_ready(base_url: str, timeout: float, ssl_context: ssl.SSLContext | None = None) -> None:
+    client = HttpClient(base_url, ssl_context=ssl_context)
     deadline = time.monotonic() + timeout
     last: HttpResponse | OSError | None = None
     while time.monotonic() < deadline:
@@ -365,6 +391,7 @@ def _bring_up(
     from common.runtime.supervisor import Supervisor
     from common.seed import SeedSize, seed_shop
     from common.stages import composition_root
+    from common.tls import ca_file_in, client_context
 
     run_dir = tmp_path_factory.mktemp("shop-run")
     supervisor = Supervisor(load_stage(stage), run_dir=run_dir)
@@ -383,8 +410,19 @@ def _bring_up(
     assert state.url, f"{stage} publishes no port"
     shop = composition_root(stage).build_shop(_app_settings(supervisor.stage, state))
     seed_shop(shop.operations, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
-    _wait_ready(state.url, timeout)
-    return Deployment(stage, state.url, shop, manifest, seeded_users=SEED_USERS)
+    # An https stage (stage04 on) serves a certificate of its own CA: trust that one.
+    ca_file = ca_file_in(state.run_dir) if state.url.startswith("https") else None
+    context = client_context(ca_file) if ca_file else None
+    _wait_ready(state.url, timeout, context)
+    return Deployment(
+        stage,
+        state.url,
+        shop,
+        manifest,
+        seeded_users=SEED_USERS,
+        ca_file=ca_file,
+        ssl_context=context,
+    )
 
 
 @pytest.fixture(scope="session")

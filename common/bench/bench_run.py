@@ -39,6 +39,7 @@ from common.runtime import roles
 from common.runtime.cpus import parse_cpu_list
 from common.runtime.paths import repo_root, run_base_dir
 from common.seed import SeedSize
+from common.tls import ca_file_in, client_context
 
 NO_CPUS = "''"  # how an empty CPU list (unpinned) is spelled on a command line
 
@@ -172,7 +173,10 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
         if running is not None:
             cluster = _set_nodes(options, running, console)
             stopped_replicas = _set_replicas(options, running, console)
-        waited = wait_ready(url)
+        ca = ca_file_in(running.state.run_dir) if running is not None else None
+        waited = wait_ready(
+            url, ssl_context=client_context(ca) if url.startswith("https") else None
+        )
         console.print(f"readiness gate: {url}/readyz ready after {waited:.1f}s")
         result = _measure(options, config, size, url, running, cluster, console)
         result["code"] = {**code, "allow_dirty": options.allow_dirty}

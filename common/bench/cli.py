@@ -7,6 +7,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from common.bench.framework import framework
+from common.bench.profile import profile
+from common.bench.slow_clients import slow_clients
 from common.bench.workloads import DEFAULT_WORKLOADS_HELP, WORKLOADS
 
 
@@ -281,3 +284,8 @@ def load(stage: str, host: str | None, workload: str, web_port: int, generator_c
     from common.bench.live import run_web_ui
 
     run_web_ui(stage, host, workload, web_port, generator_cpus or None)
+
+
+bench.add_command(framework)  # `shop bench framework STAGE`: a page against bare Flask
+bench.add_command(slow_clients)  # `shop bench slow-clients STAGE`: issue 14, finding 10
+bench.add_command(profile)  # `shop bench profile STAGE`: where a request's CPU goes

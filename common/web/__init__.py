@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from common.shop import Shop
 from common.web.api import api
 from common.web.consistency import install_read_consistency
-from common.web.context import SHOP_KEY, user_id_or_none
+from common.web.context import SHOP_KEY, signed_in_for_page
 from common.web.errors import register_error_handlers
 from common.web.health import health
 from common.web.images import images
 from common.web.pages import pages
-from common.web.sessions import StoreSessionInterface, raise_if_session_unavailable
+from common.web.rate_limits import install_rate_limits
+from common.web.security_headers import install_security_headers, origin_of
+from common.web.sessions import SESSION_COOKIE, StoreSessionInterface
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -35,12 +38,22 @@ def money(cents: int) -> str:
     return f"${cents // 100:,}.{cents % 100:02d}"
 
 
+def trusted_proxy_hops(shop: Shop) -> int:
+    """SHOP_TRUSTED_PROXIES: how many proxies (nginx from stage04) stand in front of the app.
+    Only their X-Forwarded-For/-Proto are believed; 0 (the default) believes none."""
+    raw = shop.settings.extra.get("SHOP_TRUSTED_PROXIES", "0")
+    return int(raw) if raw.isdigit() else 0
+
+
 def create_web_app(shop: Shop) -> Flask:
     app = Flask(__name__)
+    hops = trusted_proxy_hops(shop)
+    if hops:  # the client's address and scheme, as the load balancer saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=shop.settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
-        SESSION_COOKIE_NAME="shop_session",
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=shop.settings.extra.get("SHOP_COOKIE_SECURE") == "1",
@@ -50,7 +63,6 @@ def create_web_app(shop: Shop) -> Flask:
     app.extensions[SHOP_KEY] = shop
     app.url_map.converters["id"] = IdConverter
     app.session_interface = StoreSessionInterface(shop.sessions, shop.settings.session_ttl_seconds)
-    app.before_request(raise_if_session_unavailable)
     if shop.consistency is not None:
         install_read_consistency(app, shop.consistency)
 
@@ -60,8 +72,10 @@ def create_web_app(shop: Shop) -> Flask:
     csrf.exempt(api)
 
     app.jinja_env.filters["money"] = money
-    app.context_processor(lambda: {"signed_in": user_id_or_none() is not None, "files": shop.files})
+    app.context_processor(lambda: {"signed_in": signed_in_for_page(), "files": shop.files})
     for blueprint in (api, pages, health, images):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    install_rate_limits(app, shop.settings)
+    install_security_headers(app, image_origin=origin_of(shop.files.url("products/_")))
     return app

@@ -7,6 +7,7 @@ import functools
 import uuid
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -15,6 +16,7 @@ from common.domain.errors import ShopError
 from common.web.context import log_in, log_out, shop, user_id_or_none
 from common.web.errors import status_for
 from common.web.json_input import query_int
+from common.web.security_headers import keep_private
 
 pages = Blueprint("pages", __name__)
 
@@ -51,10 +53,20 @@ def current_user_id() -> int:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local paths: never redirect a person to another site after login.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.home")
+    r"""Where to go after logging in: a path of this site, else the home page.
+
+    Parsed, not prefix-checked: browsers drop tabs and newlines inside a URL and read ``\``
+    as ``/``, so ``/<TAB>/evil.example`` or ``/\evil.example`` would leave the site, and CR/LF
+    would break the Location header. Only a plain path (with its query) is followed."""
+    home_page = url_for("pages.home")
+    if not target or len(target) > 2000 or any(c <= " " or c in "\\\x7f" for c in target):
+        return home_page
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return home_page
+    if parts.path.startswith("//"):
+        return home_page
+    return urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 @pages.get("/")
@@ -155,6 +167,7 @@ def order(order_id: int) -> str:
 
 @pages.route("/login", methods=["GET", "POST"])
 def login() -> str | WerkzeugResponse | tuple[str, int]:
+    keep_private()  # the form's CSRF token belongs to this visitor
     if request.method == "POST":
         try:
             user = shop().accounts.authenticate(
@@ -171,6 +184,7 @@ def login() -> str | WerkzeugResponse | tuple[str, int]:
 
 @pages.route("/register", methods=["GET", "POST"])
 def register() -> str | WerkzeugResponse | tuple[str, int]:
+    keep_private()
     if request.method == "POST":
         form = request.form
         try:
