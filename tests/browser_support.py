@@ -5,24 +5,13 @@ Never `playwright install`: Chromium comes from Debian (`make browser`)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from common.chromium import CHROMIUM, CHROMIUM_ARGS
+
 SKIP_REASON = f"{CHROMIUM} is absent: install Debian's chromium (make browser)"
 
 
