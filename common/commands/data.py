@@ -36,7 +36,8 @@ def seed_options(f: click.decorators.FC) -> click.decorators.FC:
                 "--image-kb",
                 default=defaults.image_bytes // 1024,
                 show_default=True,
-                help="Weight of each product image in KB.",
+                help="Least weight in KB of each product's PNG (the API's image_url), padded "
+                "if lighter; browsers are given the lighter WebP files.",
             ),
             click.option(
                 "--seed",
