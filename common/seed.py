@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -189,8 +189,13 @@ def write_pictures(
 
     Drawing is CPU work, spread over one process per core; storing is network work for an
     object store, spread over a few threads; one batch is drawn while the one before it is
-    stored. A picture counts as present when its PNG, the file written last, exists, so an
-    interrupted seeding completes what it left."""
+    stored. A picture counts as present when its PNG, the file each product writes last,
+    exists, so an interrupted seeding completes what it left."""
+
+    def store(picture: list[tuple[Rendition, bytes]]) -> None:
+        for rendition, data in picture:
+            files.put(rendition.key, data, rendition.content_type)
+
     written = 0
     with ExitStack() as stack:
         io = stack.enter_context(ThreadPoolExecutor(_UPLOADS))
@@ -199,36 +204,19 @@ def write_pictures(
             # spawn, not fork: the parent has threads (progress bars, connection pools).
             context = multiprocessing.get_context("spawn")
             cpu = stack.enter_context(ProcessPoolExecutor(os.cpu_count(), mp_context=context))
-
-        def store(drawing: list[Future[list[tuple[Rendition, bytes]]]]) -> None:
-            pictures = [future.result() for future in drawing]
-            # Every other file first, then the PNGs: a PNG stands for a complete picture.
-            for wave in (slice(0, -1), slice(-1, None)):
-                uploads = [
-                    io.submit(files.put, rendition.key, data, rendition.content_type)
-                    for picture in pictures
-                    for rendition, data in picture[wave]
-                ]
-                for upload in uploads:
-                    upload.result()  # a failed write fails the seeding, with its own error
-
-        previous: tuple[int, list[Future[list[tuple[Rendition, bytes]]]]] | None = None
-        for start in range(0, len(products), _PICTURE_BATCH):
+        drawn: tuple[int, Iterator[list[tuple[Rendition, bytes]]]] | None = None
+        for start in range(0, len(products) + _PICTURE_BATCH, _PICTURE_BATCH):
             batch = products[start : start + _PICTURE_BATCH]
             present = list(io.map(lambda p: files.exists(p.image_key), batch))
             missing = [p for p, there in zip(batch, present, strict=True) if not there]
-            drawing = [
-                cpu.submit(_draw, (p, category_names.get(p.category, p.category), png_min_bytes))
-                for p in missing
-            ]
+            jobs = [(p, category_names.get(p.category, p.category), png_min_bytes) for p in missing]
+            drawing = cpu.map(_draw, jobs, chunksize=8)  # starts now, in the background
             written += len(missing)
-            if previous is not None:
-                store(previous[1])
-                report("images", previous[0], len(products))
-            previous = (start + len(batch), drawing)
-        if previous is not None:
-            store(previous[1])
-            report("images", previous[0], len(products))
+            if drawn is not None:  # store the batch before while this one is drawn
+                for _ in io.map(store, drawn[1]):
+                    pass  # a failed write fails the seeding, with its own error
+                report("images", drawn[0], len(products))
+            drawn = (min(start + len(batch), len(products)), drawing) if batch else None
     return written
 
 

@@ -20,7 +20,7 @@ from common.images import (
     renditions,
 )
 from common.pictograms import DRAWINGS
-from common.seed import CATEGORY_NAMES, category_slug
+from common.seed import CATEGORY_NAMES, category_slug, write_pictures
 from tests.fakes import product
 
 
@@ -87,3 +87,31 @@ def test_the_png_is_padded_to_the_asked_weight_and_stays_valid() -> None:
     assert kinds[-1] == b"IEND" and b"shPd" in kinds
     assert _open(padded).size == (LARGE, LARGE)
     assert pad_png(padded, 10) == padded  # already heavier: unchanged
+
+
+class _Files:
+    def __init__(self) -> None:
+        self.blobs: dict[str, tuple[bytes, str]] = {}
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.blobs[key] = (data, content_type)
+
+    def exists(self, key: str) -> bool:
+        return key in self.blobs
+
+
+def test_seeding_writes_every_picture_once_and_completes_an_interrupted_one() -> None:
+    products = [product(n, category="toys") for n in range(1, 13)]
+    files = _Files()
+    progress: list[int] = []
+
+    def report(_phase: str, done: int, _total: int) -> None:
+        progress.append(done)
+
+    assert write_pictures(files, products, {"toys": "Toys"}, 0, report) == 12
+    assert len(files.blobs) == 36 and progress[-1] == 12
+    assert files.blobs["products/3.webp"][1] == WEBP_TYPE
+    assert write_pictures(files, products, {"toys": "Toys"}, 0, report) == 0
+    del files.blobs["products/5.png"], files.blobs["products/5.webp"]  # cut off mid-picture
+    assert write_pictures(files, products, {"toys": "Toys"}, 0, report) == 1
+    assert "products/5.webp" in files.blobs and "products/5.png" in files.blobs
