@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from common.chromium import CHROMIUM, CHROMIUM_ARGS
+from common.chromium import CHROMIUM, launched
 
 SKIP_REASON = f"{CHROMIUM} is absent: install Debian's chromium (make browser)"
 
@@ -19,13 +19,5 @@ SKIP_REASON = f"{CHROMIUM} is absent: install Debian's chromium (make browser)"
 def chromium() -> Generator[Any, None, None]:
     if not CHROMIUM.exists():
         pytest.skip(SKIP_REASON)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched() as browser:
+        yield browser

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 import click
 
 from common.bench.machine import describe_commit
-from common.chromium import CHROMIUM, CHROMIUM_ARGS
+from common.chromium import CHROMIUM, launched
 from common.runtime.paths import repo_root
 
 SCHEMA_VERSION = 1
@@ -181,7 +181,7 @@ def measure(browser: Any, base_url: str, viewport: str) -> list[PageCost]:
 @contextmanager
 def chromium() -> Iterator[Any]:
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright  # noqa: F401
     except ImportError as exc:
         raise click.ClickException(
             "pagecost drives a real browser with Playwright, a development extra: "
@@ -191,14 +191,8 @@ def chromium() -> Iterator[Any]:
         raise click.ClickException(
             f"{CHROMIUM} is absent: install Debian's Chromium (make browser)"
         )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched() as browser:
+        yield browser
 
 
 def result_path(stage: str, label: str, viewport: str) -> Path:

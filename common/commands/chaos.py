@@ -78,7 +78,7 @@ class Cluster:
         }
 
 
-def open_cluster(stage: str) -> Cluster:
+def open_stage(stage: str) -> tuple[Supervisor, RunState]:
     try:
         supervisor = Supervisor(load_stage(stage))
     except RuntimeFailure as exc:
@@ -86,6 +86,11 @@ def open_cluster(stage: str) -> Cluster:
     state = supervisor.status()
     if state is None:
         raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
+    return supervisor, state
+
+
+def open_cluster(stage: str) -> Cluster:
+    supervisor, state = open_stage(stage)
     balancer, nodes = find_nodes(supervisor, state)
     if not nodes:
         raise click.ClickException(
@@ -415,17 +420,6 @@ def watch(stage: str) -> None:
 
 
 # ---- any service: stop and start ---------------------------------------------------------
-
-
-def open_stage(stage: str) -> tuple[Supervisor, RunState]:
-    try:
-        supervisor = Supervisor(load_stage(stage))
-    except RuntimeFailure as exc:
-        raise click.ClickException(str(exc)) from exc
-    state = supervisor.status()
-    if state is None:
-        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
-    return supervisor, state
 
 
 def known_service(state: RunState, service: str) -> ServiceState:
