@@ -102,7 +102,10 @@ def _card(category: str, category_name: str, size: int) -> Image.Image:
     card = Image.new("RGB", (size, size), tint)
     draw = ImageDraw.Draw(card)
     inset = size * 0.14
-    draw.ellipse([inset, inset * 0.55, size - inset, size - inset * 1.45], fill=_shade(tint, 1.04))
+    # The tint most of the way to white: a step the 64-colour palette (encode) keeps apart
+    # from the tint itself; a fainter disc merged into the background on a fifth of cards.
+    disc = (*(round(c + (255 - c) * 0.7) for c in tint),)
+    draw.ellipse([inset, inset * 0.55, size - inset, size - inset * 1.45], fill=disc)
     draw.text(
         (size * 0.05, size * 0.04),
         category_name.upper(),
