@@ -22,6 +22,7 @@ time does, and time is not reported here.
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -195,6 +196,22 @@ def chromium() -> Iterator[Any]:
         yield browser
 
 
+def code_state(repo: Path) -> dict[str, Any]:
+    """The commit, and whether tracked files other than results/ differ from it: results
+    written by an earlier run (this one's other viewport) do not change the pages."""
+    state = describe_commit(repo)
+    done = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode == 0:
+        state["dirty"] = bool(done.stdout.strip())
+    return state
+
+
 def result_path(stage: str, label: str, viewport: str) -> Path:
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in label)
     return repo_root() / "results" / "pagecost" / f"{stage}-{viewport}-{safe}.json"
@@ -211,7 +228,7 @@ def to_result(
         "url": url,
         "viewport": viewport,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        **describe_commit(repo_root()),
+        **code_state(repo_root()),
         "pages": [asdict(c) for c in costs],
     }
 
