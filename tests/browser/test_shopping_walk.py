@@ -117,6 +117,7 @@ def test_a_guest_browses_fills_a_cart_registers_and_buys(
     walk.look("search")
     page.goto("/search?q=")
     assert "Type a word" in page.locator("main").inner_text()
+    walk.look("search-empty")
 
     # a product with enough stock (picked through the API)
     listing = api.get("/api/products", params={"per_page": 50}).json()["items"]
@@ -158,6 +159,7 @@ def test_a_guest_browses_fills_a_cart_registers_and_buys(
     assert colour == "rgb(180, 35, 24)", "an error is red, not a success's green"
     walk.look("login-error")
     page.get_by_role("link", name="Create an account").click()
+    walk.look("register")
     page.get_by_label("Name").fill("Browser Buyer")
     page.get_by_label("Email").fill(f"browser{uuid.uuid4().hex[:10]}@example.com")
     page.get_by_label("Password").fill("correct horse battery")
