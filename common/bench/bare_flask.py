@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import Flask, render_template
 
 from common.domain.models import Product
-from common.web import money
+from common.web.templating import money
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"

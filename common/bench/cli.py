@@ -15,6 +15,9 @@ from common.bench.workloads import DEFAULT_WORKLOADS_HELP, WORKLOADS
 
 def register(group: click.Group) -> None:
     """Add the benchmark commands to the `shop` group."""
+    from common.bench.pagecost import pagecost
+
+    bench.add_command(pagecost)
     for command in (bench, report, load):
         group.add_command(command)
 
@@ -22,12 +25,23 @@ def register(group: click.Group) -> None:
 class _BenchGroup(click.Group):
     """`shop bench STAGE ...` runs `shop bench run STAGE ...`; `shop bench calibrate` too."""
 
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "STAGE [OPTIONS]  |  COMMAND [ARGS]...")
+
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             return "run", self.commands["run"], args
         return super().resolve_command(ctx, args)
+
+
+class _StageCommand(click.Command):
+    """`run`, whose usage is said the way people type it: `shop bench STAGE [OPTIONS]`."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        parent = ctx.parent.command_path if ctx.parent else "shop bench"
+        formatter.write_usage(parent, "STAGE [OPTIONS]")
 
 
 @click.group(cls=_BenchGroup)
@@ -41,13 +55,14 @@ def bench() -> None:
       shop bench stage04_cluster --kill-node-at 10    SIGKILL a node 10 s into each window
       shop bench stage05_rw_split --replicas 1        reads on replica1 only
       shop bench calibrate               the generator's ceiling against nginx
+      shop bench pagecost stage01_single requests and bytes per page, in a real browser
       shop report                        results/ -> docs/results.md, bounds.md, charts
 
     A result must come from a committed tree: a dirty one is refused unless --allow-dirty.
     """
 
 
-@bench.command("run")
+@bench.command("run", cls=_StageCommand, hidden=True, short_help="Benchmark STAGE.")
 @click.argument("stage")
 @click.option(
     "--workload",
@@ -206,7 +221,7 @@ def run(
     run_bench(options, Console(), out)
 
 
-@bench.command()
+@bench.command(short_help="Measure the load generator's ceiling (Locust vs nginx).")
 @click.option("--users", default=50, show_default=True, help="Concurrent Locust users.")
 @click.option("--warmup", default=5.0, show_default=True, metavar="SECONDS")
 @click.option("--duration", default=15.0, show_default=True, metavar="SECONDS")
@@ -238,7 +253,7 @@ def calibrate(
     )
 
 
-@click.command()
+@click.command(short_help="Turn results/ into docs/results.md and charts.")
 @click.option(
     "--results",
     "results_dir",
@@ -263,7 +278,7 @@ def report(results_dir: Path | None, docs_dir: Path | None) -> None:
         click.echo(f"wrote {path}")
 
 
-@click.command()
+@click.command(short_help="Locust's web UI against a running stage (demos).")
 @click.argument("stage")
 @click.option("--host", metavar="URL", help="Target URL (default: the running STAGE's URL).")
 @click.option("--workload", type=click.Choice(WORKLOADS), default="mixed", show_default=True)

@@ -344,7 +344,7 @@ def _print(console: Console, options: FrameworkOptions, summaries: list[dict[str
     console.print(table)
 
 
-@click.command("framework")
+@click.command("framework", short_help="A product page against bare Flask rendering it.")
 @click.argument("stage")
 @click.option("--product", "product_id", default=42, show_default=True, help="Product page.")
 @click.option("--duration", default=10.0, show_default=True, metavar="SECONDS",

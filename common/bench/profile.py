@@ -174,7 +174,7 @@ def _checkout_steps(app: Flask, product_id: int, requests: int) -> list[Call]:
     return steps
 
 
-@click.command("profile")
+@click.command("profile", short_help="Where one request's CPU goes, by library (cProfile).")
 @click.argument("stage")
 @click.option(
     "--scenario", type=click.Choice(["product", "checkout"]), default="product", show_default=True

@@ -193,7 +193,7 @@ def run_slow_clients(options: SlowClientOptions, console: Console) -> Path:
     return path
 
 
-@click.command("slow-clients")
+@click.command("slow-clients", short_help="Do slow clients keep others from being answered?")
 @click.argument("stage")
 @click.option("--connections", default=8, show_default=True, help="Slow clients at once.")
 @click.option("--seconds", default=10.0, show_default=True, help="How long to probe.")

@@ -58,7 +58,8 @@ def seed_options(f: click.decorators.FC) -> click.decorators.FC:
                 envvar=SEED_ENVVARS["image_kb"],
                 show_default=True,
                 show_envvar=True,
-                help="Weight of each product image in KB.",
+                help="Least weight in KB of each product's PNG (the API's image_url), padded "
+                "if lighter; browsers are given the lighter WebP files.",
             ),
             click.option(
                 "--seed",

@@ -9,7 +9,7 @@ import click
 from common.tls import make_certificates
 
 
-@click.command("tls")
+@click.command("tls", short_help="Make a local CA and certificate for HTTPS (stage04 on).")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--host", "hosts", multiple=True, help="another name or address to certify")
 @click.option(

@@ -48,7 +48,7 @@ def _supervisor(stage_name: str, console: Console, cpus: str | None = None) -> S
     return Supervisor(stage, cpus=cpus, reporter=report)
 
 
-@click.command()
+@click.command(short_help="Start a stage natively; wait until it is healthy.")
 @click.argument("stage")
 @click.option(
     "--timeout",
@@ -87,7 +87,7 @@ def up(stage: str, timeout: float, cpus: str | None) -> None:
         console.print(f"[bold green]{state.stage} is up[/] (no published port)")
 
 
-@click.command()
+@click.command(short_help="Stop exactly what `shop up STAGE` started.")
 @click.argument("stage")
 @click.option("--purge", is_flag=True, help="Also delete data, volumes, logs and configs.")
 def down(stage: str, purge: bool) -> None:
@@ -104,7 +104,7 @@ def down(stage: str, purge: bool) -> None:
     console.print(f"[bold]{supervisor.stage.name}[/] stopped" + (" and purged" if purge else ""))
 
 
-@click.command()
+@click.command(short_help="Running stages: services, pids, ports, CPUs.")
 @click.argument("stage", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON (for scripts).")
 def status(stage: str | None, as_json: bool) -> None:
@@ -172,7 +172,7 @@ def _print_state(console: Console, state: RunState) -> None:
         )
 
 
-@click.command()
+@click.command(short_help="A stage's logs, or one service's (-f follows).")
 @click.argument("stage")
 @click.argument("service", required=False)
 @click.option("-n", "lines", default=50, show_default=True, help="Lines to show from the end.")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from common.shop import Shop
 from common.web.api import api
+from common.web.assets import register_assets
 from common.web.consistency import install_read_consistency
-from common.web.context import SHOP_KEY, signed_in_for_page
+from common.web.context import SHOP_KEY
 from common.web.errors import register_error_handlers
 from common.web.health import health
 from common.web.images import images
@@ -18,8 +20,16 @@ from common.web.pages import pages
 from common.web.rate_limits import install_rate_limits
 from common.web.security_headers import install_security_headers, origin_of
 from common.web.sessions import SESSION_COOKIE, StoreSessionInterface
+from common.web.templating import register_templating
 
 MAX_BODY_BYTES = 64 * 1024
+COMPRESSED_TYPES = [
+    "text/html",
+    "text/css",
+    "text/javascript",
+    "application/json",
+    "image/svg+xml",
+]
 
 
 class IdConverter(BaseConverter):
@@ -32,10 +42,6 @@ class IdConverter(BaseConverter):
 
     def to_url(self, value: object) -> str:
         return str(value)
-
-
-def money(cents: int) -> str:
-    return f"${cents // 100:,}.{cents % 100:02d}"
 
 
 def trusted_proxy_hops(shop: Shop) -> int:
@@ -59,6 +65,14 @@ def create_web_app(shop: Shop) -> Flask:
         SESSION_COOKIE_SECURE=shop.settings.extra.get("SHOP_COOKIE_SECURE") == "1",
         WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
         JSON_SORT_KEYS=False,
+        # Compression of pages, JSON, CSS and script (Flask-Compress): gzip only, the one
+        # algorithm every client and stage04's nginx speak, at the level nginx uses there,
+        # so every stage sends the same bytes. Behind nginx the app is not asked to: nginx
+        # drops Accept-Encoding on its way to the nodes and compresses itself.
+        COMPRESS_ALGORITHM=["gzip"],
+        COMPRESS_ALGORITHM_STREAMING=["gzip"],  # static files are streamed responses
+        COMPRESS_LEVEL=6,
+        COMPRESS_MIMETYPES=COMPRESSED_TYPES,
     )
     app.extensions[SHOP_KEY] = shop
     app.url_map.converters["id"] = IdConverter
@@ -71,8 +85,9 @@ def create_web_app(shop: Shop) -> Flask:
     # send it without a CORS preflight) and by SameSite=Lax cookies; forms carry tokens.
     csrf.exempt(api)
 
-    app.jinja_env.filters["money"] = money
-    app.context_processor(lambda: {"signed_in": signed_in_for_page(), "files": shop.files})
+    Compress(app)  # first: Flask runs after_request hooks in reverse, so it compresses last
+    register_assets(app)
+    register_templating(app, shop)
     for blueprint in (api, pages, health, images):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -8,6 +8,7 @@ from flask import current_app, session
 
 from common.domain.errors import Unauthenticated, Unavailable
 from common.shop import Shop
+from common.web.guest_cart import merge_guest_cart
 from common.web.security_headers import keep_private
 
 SHOP_KEY = "shop"
@@ -47,6 +48,7 @@ def log_in(user_id: int) -> None:
     if rotate is not None:
         rotate()
     session["user_id"] = user_id
+    merge_guest_cart(shop().carts, user_id)  # what they put in the cart before logging in
 
 
 def log_out() -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, Row, bindparam, func, insert, select, update
 from common.adapters.sql.engine import translated_errors
 from common.adapters.sql.schema import categories, products
 from common.domain.events import CategoriesChanged, ProductChanged, StockChanged
-from common.domain.models import Category, Product, ProductPage, ProductQuery
+from common.domain.models import Category, Product, ProductPage, ProductQuery, ProductSort
 from common.ports import EventPublisher
 
 _BATCH = 1000
@@ -28,6 +28,15 @@ def product_from_row(row: Row[Any]) -> Product:
         stock=row.stock,
         image_key=row.image_key,
     )
+
+
+# Each order ends on the id (see ProductSort), so paging is stable.
+_ORDER = {
+    ProductSort.FEATURED: (products.c.id,),
+    ProductSort.PRICE_LOW: (products.c.price_cents, products.c.id),
+    ProductSort.PRICE_HIGH: (products.c.price_cents.desc(), products.c.id),
+    ProductSort.NAME: (products.c.name, products.c.id),
+}
 
 
 def _like_pattern(text: str) -> str:
@@ -58,7 +67,7 @@ class SqlCatalogReader:
         listing = (
             select(products)
             .where(*where)
-            .order_by(products.c.id)
+            .order_by(*_ORDER[query.sort])
             .limit(query.per_page)
             .offset(query.offset)
         )
