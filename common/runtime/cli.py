@@ -27,6 +27,8 @@ _EVENT_STYLE = {
     "stopped": "yellow",
     "failed": "red",
     "stale": "yellow",
+    "progress": "dim",
+    "retrying": "yellow",
 }
 
 
@@ -55,7 +57,8 @@ def _supervisor(stage_name: str, console: Console, cpus: str | None = None) -> S
     default=180.0,
     show_default=True,
     metavar="SECONDS",
-    help="Give up (and stop what was started) if not every service is healthy by then.",
+    help="Give up (and stop what was started) if not every server is healthy by then; "
+    "one-shot jobs (seeding) may take longer, and show their progress.",
 )
 @click.option(
     "--cpus",
