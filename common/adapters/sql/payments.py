@@ -39,9 +39,7 @@ class LedgerEntry:
 
 
 def _entry(row: Row[Any]) -> LedgerEntry:
-    return LedgerEntry(
-        row.payment_key, int(row.amount_cents), row.state, row.reference, row.reason
-    )
+    return LedgerEntry(row.payment_key, int(row.amount_cents), row.state, row.reference, row.reason)
 
 
 class LedgerPayments:
@@ -71,9 +69,7 @@ class LedgerPayments:
         with translated_errors(), self._engine.begin() as conn:
             conn.execute(
                 update(payments)
-                .where(
-                    (payments.c.payment_key == key) & payments.c.state.in_((CHARGING, APPROVED))
-                )
+                .where((payments.c.payment_key == key) & payments.c.state.in_((CHARGING, APPROVED)))
                 .values(state=REFUNDED, updated_at=_now())
             )
 
