@@ -173,6 +173,7 @@ class ServiceClient:
         body: object = None,
         user_id: int | None = None,
         idempotent: bool | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """The JSON answer of a 2xx; the service's domain error for a 4xx; ``Unavailable``
         for everything else. ``idempotent`` defaults by method (GET, PUT, DELETE are); a POST
@@ -181,20 +182,21 @@ class ServiceClient:
             idempotent = method in IDEMPOTENT_METHODS
         target = _target(template, path, query)
         data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
-        headers = {
+        sent = {
+            **(headers or {}),
             "Accept": "application/json",
             requestid.HEADER: requestid.current() or requestid.new(),
             IDENTITY_HEADER: self._signer.token(user_id),
         }
         if data is not None:
-            headers["Content-Type"] = "application/json"
+            sent["Content-Type"] = "application/json"
         deadline = self._clock() + self.policy.timeout_s
         self._budget.deposit()
         with self._bulkhead.slot(min(self.policy.queue_wait_s, self.policy.timeout_s)):
             try:
                 with self._breaker.calling():
                     status, answer = self._attempts(
-                        method, target, data, headers, idempotent, deadline
+                        method, target, data, sent, idempotent, deadline
                     )
             except pybreaker.CircuitBreakerError:
                 raise Unavailable(

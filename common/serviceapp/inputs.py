@@ -55,3 +55,27 @@ def levels(raw: dict[str, Any]) -> dict[int, int]:
 
 def int_list(raw: list[Any], field: str) -> list[int]:
     return [_int(value, field, 1) for value in raw]
+
+
+def objects(raw: list[Any], fields: dict[str, type], field: str) -> list[dict[str, Any]]:
+    """A list of JSON objects holding exactly ``fields``, of those types."""
+    items = []
+    for item in raw:
+        if not isinstance(item, dict) or set(item) != set(fields):
+            raise InvalidInput(f"each of {field} is {{{', '.join(fields)}}}", field=field)
+        for name, kind in fields.items():
+            if type(item[name]) is not kind:
+                raise InvalidInput(f"{field}: {name} must be {kind.__name__}", field=field)
+        items.append(item)
+    return items
+
+
+def reference(value: str, field: str) -> str:
+    """An order's reference or a payment's key, as it appears in a path."""
+    if not (
+        1 <= len(value) <= 64
+        and value.isascii()
+        and value.replace("_", "").replace("-", "").isalnum()
+    ):
+        raise InvalidInput(f"{field} must be 1 to 64 letters, digits, _ or -", field=field)
+    return value
