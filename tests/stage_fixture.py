@@ -326,11 +326,9 @@ _DEPLOYMENT_KEY = pytest.StashKey[Deployment]()
 
 def _app_settings(state: Any) -> Any:
     from common.config import Settings
+    from common.stages import settings_environment
 
-    for service in state.services.values():
-        if "SHOP_DATABASE_URL" in service.env:
-            return Settings.from_env(service.env)
-    raise AssertionError(f"no service of {state.stage} sets SHOP_DATABASE_URL")
+    return Settings.from_env(settings_environment(state))
 
 
 def _wait_ready(base_url: str, timeout: float) -> None:

@@ -55,10 +55,12 @@ def bring_up(
 
 def app_settings(state: RunState) -> Settings:
     """Settings of the stage's app, read from the runner's (rewritten) environment."""
-    for service in state.services.values():
-        if "SHOP_DATABASE_URL" in service.env:
-            return Settings.from_env(service.env)
-    raise BenchError(f"no service of {state.stage} sets SHOP_DATABASE_URL; cannot seed it")
+    from common.stages import settings_environment
+
+    try:
+        return Settings.from_env(settings_environment(state))
+    except LookupError as exc:
+        raise BenchError(f"{exc}; cannot seed it") from exc
 
 
 def wait_ready(url: str, timeout: float = 60.0) -> float:

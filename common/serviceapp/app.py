@@ -13,10 +13,9 @@ from common.config import Settings
 from common.domain.errors import ShopError
 from common.ports import HealthCheck
 from common.rpc.identity import IdentityVerifier, InvalidIdentity
-from common.rpc.requestid import HEADER as REQUEST_ID_HEADER
-from common.rpc.requestid import RequestIdFilter, current
+from common.rpc.requestid import RequestIdFilter
 from common.serviceapp.chaos import CHAOS_KEY, Latency, chaos_blueprint, delay_answer
-from common.serviceapp.context import VERIFIER_KEY, begin_request, end_request
+from common.serviceapp.context import VERIFIER_KEY, propagate_request_ids, verify_caller
 from common.web import IdConverter
 from common.web.errors import status_for
 from common.web.health import readiness
@@ -43,12 +42,11 @@ def create_service_app(
     app.url_map.converters["id"] = IdConverter
     app.extensions[VERIFIER_KEY] = IdentityVerifier(settings.secret_key)
     app.extensions[CHAOS_KEY] = Latency()
-    _log_with_request_ids()
+    log_with_request_ids()
 
-    app.before_request(begin_request)
+    propagate_request_ids(app)
+    app.before_request(verify_caller)
     app.after_request(delay_answer)
-    app.after_request(_echo_request_id)
-    app.teardown_request(end_request)
     for blueprint in (*blueprints, _health_blueprint(health), chaos_blueprint()):
         app.register_blueprint(blueprint)
     _register_json_errors(app)
@@ -70,14 +68,7 @@ def _health_blueprint(checks: Mapping[str, HealthCheck]) -> Blueprint:
     return health
 
 
-def _echo_request_id(response: Response) -> Response:
-    request_id = current()
-    if request_id:
-        response.headers[REQUEST_ID_HEADER] = request_id
-    return response
-
-
-def _log_with_request_ids() -> None:
+def log_with_request_ids() -> None:
     """Every log line of the process names the request it belongs to (gunicorn's access log
     does too: its format in compose.yaml prints the X-Request-ID header)."""
     root = logging.getLogger()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from common.adapters.http.inventory import BATCH, InventoryClient
+from common.adapters.http.inventory import BATCH, IDS_PER_GET, InventoryClient
 from common.domain.errors import NotFound
 from common.domain.models import Category, Product, ProductPage, ProductQuery
 from common.rpc import wire
@@ -50,8 +50,8 @@ class ServicesCatalogReader:
     def products_by_ids(self, ids: Iterable[int]) -> dict[int, Product]:
         wanted = sorted(set(ids))
         found: list[dict[str, Any]] = []
-        for start in range(0, len(wanted), BATCH):
-            batch = ",".join(map(str, wanted[start : start + BATCH]))
+        for start in range(0, len(wanted), IDS_PER_GET):
+            batch = ",".join(map(str, wanted[start : start + IDS_PER_GET]))
             found += self._catalog.get("/products/by-ids", query={"ids": batch})["items"]
         return {p.id: p for p in self._stocked(found)}
 

@@ -8,7 +8,8 @@ from datetime import datetime
 from common.ports import StockLine
 from common.rpc.client import ServiceClient
 
-BATCH = 1000  # ids per call, the service's limit
+BATCH = 1000  # products per admin call (a JSON body)
+IDS_PER_GET = 500  # ids per GET: they travel in the URL, which gunicorn caps at 8 KB
 
 
 class InventoryClient:
@@ -48,8 +49,8 @@ class InventoryClient:
     def levels(self, product_ids: Iterable[int]) -> dict[int, int]:
         wanted = sorted(set(product_ids))
         found: dict[int, int] = {}
-        for start in range(0, len(wanted), BATCH):
-            ids = ",".join(map(str, wanted[start : start + BATCH]))
+        for start in range(0, len(wanted), IDS_PER_GET):
+            ids = ",".join(map(str, wanted[start : start + IDS_PER_GET]))
             answer = self._client.get("/stock", query={"ids": ids})
             found.update((int(k), int(v)) for k, v in answer["levels"].items())
         return found
