@@ -20,7 +20,7 @@ from common.adapters.cache import cache_catalog
 from common.adapters.http.accounts import AccountsClient, AccountSeeder
 from common.adapters.http.carts import CartsClient
 from common.adapters.http.catalog import ServicesCatalogReader, ServicesCatalogWriter
-from common.adapters.http.health import ServiceHealth
+from common.adapters.http.health import DatabasesHealth, ServiceHealth
 from common.adapters.http.inventory import InventoryClient
 from common.adapters.http.orders import OrdersClient, RecoveryClient
 from common.adapters.passwords import WerkzeugHasher
@@ -49,7 +49,11 @@ def build_shop(settings: Settings, *, observer: Observer | None = None) -> Shop:
     files = S3FileStore.from_settings(settings)
     files.create_bucket()
     sessions = RedisSessionStore.from_url(_session_redis_url(settings))
-    health: dict[str, HealthCheck] = {"cache": cached.health, "sessions": sessions}
+    health: dict[str, HealthCheck] = {
+        "database": DatabasesHealth([clients[name] for name in clients.names()]),
+        "cache": cached.health,
+        "sessions": sessions,
+    }
     health.update((name, ServiceHealth(clients[name])) for name in clients.names())
     operations = build_operations(settings, files=files, health=health, observer=observer)
     return Shop(

@@ -299,10 +299,10 @@ class ServiceClient:
 
     # ---- readiness --------------------------------------------------------------------------
 
-    def instances_ready(self) -> dict[str, str]:
-        """Each instance's /readyz, asked directly (no breaker, no retry): url -> "ok" or why
-        not. For the web tier's own /readyz."""
-        found = {}
+    def readiness(self) -> list[InstanceReadiness]:
+        """Each instance's /readyz, asked directly (no breaker, no retry, a short timeout),
+        for the web tier's own /readyz."""
+        found = []
         for instance in self._instances:
             try:
                 response = instance.pool.urlopen(
@@ -312,10 +312,30 @@ class ServiceClient:
                     timeout=urllib3.Timeout(connect=HEALTH_TIMEOUT_S, read=HEALTH_TIMEOUT_S),
                     retries=False,
                 )
-                found[instance.url] = "ok" if response.status == 200 else f"{response.status}"
             except HTTPError as exc:
-                found[instance.url] = _reason(exc)
+                found.append(InstanceReadiness(instance.url, None, {}, _reason(exc)))
+                continue
+            try:
+                checks = dict(json.loads(response.data).get("checks", {}))
+            except (ValueError, AttributeError):
+                checks = {}
+            found.append(InstanceReadiness(instance.url, response.status, checks, ""))
         return found
+
+
+@dataclass(frozen=True)
+class InstanceReadiness:
+    url: str
+    status: int | None  # None: no answer
+    checks: dict[str, str]  # its own /readyz checks (its database, ...)
+    reason: str  # why there was no answer
+
+    @property
+    def ready(self) -> bool:
+        return self.status == 200
+
+    def describe(self) -> str:
+        return "ok" if self.ready else self.reason or f"answered {self.status}"
 
 
 def _target(

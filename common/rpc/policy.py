@@ -28,8 +28,10 @@ class CallPolicy:
     timeout_s: float  # the whole call, every attempt included
     connect_timeout_s: float = 0.25  # per attempt: a dead instance is skipped fast
     attempts: int = 2  # tries of a call that may be retried (1: never)
-    max_in_flight: int = 6  # bulkhead: concurrent calls from one process
-    queue_wait_s: float = 0.5  # how long a call waits for a bulkhead slot
+    # Bulkhead: concurrent calls from one process. A web worker has 16 threads: with 10 at
+    # most waiting on one service, 6 are always left for pages that do not need it.
+    max_in_flight: int = 10
+    queue_wait_s: float = 1.0  # how long a call waits for a bulkhead slot
     breaker_failures: int = 5  # failures in a row that open the circuit
     breaker_reset_s: float = 5.0  # how long it stays open before a trial call
     retry_ratio: float = 0.2  # retry budget: at most ~20% of calls are retried...
@@ -43,7 +45,9 @@ class CallPolicy:
 DEFAULT_POLICIES: dict[str, CallPolicy] = {
     "catalog": CallPolicy(timeout_s=1.0),
     "inventory": CallPolicy(timeout_s=1.0),
-    "account": CallPolicy(timeout_s=3.0),  # password hashing (scrypt) is slow on purpose
+    # Password hashing (scrypt) is slow on purpose and CPU-bound: a burst of logins queues
+    # behind it (30 at once: several seconds of CPU), and the deadline must allow that.
+    "account": CallPolicy(timeout_s=10.0, queue_wait_s=5.0),
     "cart": CallPolicy(timeout_s=2.0),  # prices the cart: calls catalog and inventory
     "order": CallPolicy(timeout_s=10.0, queue_wait_s=2.0),
     "payment": CallPolicy(timeout_s=1.0),

@@ -8,6 +8,8 @@ exactly what the split is meant to prevent. The message says what customers noti
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from common.ports import Degraded
 from common.rpc.client import ServiceClient
 
@@ -32,15 +34,42 @@ class ServiceHealth:
 
     def check(self) -> None:
         name = self._client.name
-        found = self._client.instances_ready()
-        down = {url: why for url, why in found.items() if why != "ok"}
+        found = self._client.readiness()
+        down = [i for i in found if not i.ready]
         if len(down) == len(found):
-            reasons = "; ".join(f"{url}: {why}" for url, why in down.items())
+            reasons = "; ".join(f"{i.url}: {i.describe()}" for i in down)
             raise ServiceDown(f"{name} is down ({reasons}): {CONSEQUENCES.get(name, '')}")
         if down:
             raise ServiceDown(
-                f"{len(down)} of {len(found)} {name} instances down ({', '.join(down)}); "
-                "the others serve"
+                f"{len(down)} of {len(found)} {name} instances down "
+                f"({', '.join(i.url for i in down)}); the others serve"
             )
         if self._client.circuit != "closed":
             raise ServiceDown(f"{name}: circuit {self._client.circuit} after failed calls")
+
+
+class DatabasesUnavailable(Exception):
+    """No service can reach its database: the shop cannot serve (503, as in stages 01-05)."""
+
+
+class DatabasesHealth:
+    """The shop's data as the services see it: each service checks its own database in its
+    /readyz. One service's database down is that service degraded; every one down (they
+    share the MariaDB server) leaves nothing to serve."""
+
+    def __init__(self, clients: Sequence[ServiceClient]) -> None:
+        self._clients = clients
+
+    def check(self) -> None:
+        seen: dict[str, str] = {}
+        for client in self._clients:
+            answers = [i for i in client.readiness() if i.status is not None]
+            verdicts = [i.checks.get("database") for i in answers if "database" in i.checks]
+            if verdicts:
+                ok = any(v == "ok" for v in verdicts)
+                seen[client.name] = "ok" if ok else str(verdicts[0])
+        failing = {name: why for name, why in seen.items() if why != "ok"}
+        if seen and len(failing) == len(seen):
+            raise DatabasesUnavailable(f"no service reaches its database ({failing})")
+        if failing:
+            raise Degraded(f"databases failing: {failing}")
