@@ -5,6 +5,9 @@
     shop chaos status STAGE               nodes, and what the load balancer saw since the kill
     shop chaos watch STAGE                requests per second per node, live
 
+From stage06 on, whole business services too (service_chaos.py): `shop chaos services`,
+`stop-service`, `slow-service`, `revive-service`.
+
 App nodes are the services the load balancer (an nginx service) depends on. What happened to
 requests is read from nginx's access log, whose ``balanced`` format (stage04's nginx.conf)
 records the node(s) each request went to and their statuses: a request retried after a node
@@ -25,6 +28,7 @@ from typing import Any
 
 import click
 
+from common.commands.service_chaos import COMMANDS as SERVICE_COMMANDS
 from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
 from common.runtime.state import RunState, ServiceState
@@ -245,6 +249,13 @@ def chaos() -> None:
       shop chaos kill-node stage04_cluster app2             # 3: a crash mid-run
       shop chaos status stage04_cluster                     #    failed requests since: 0?
       shop chaos revive-node stage04_cluster app2
+
+    \b
+    From stage06 on, a whole business service (every instance of it):
+      shop chaos services stage06_services
+      shop chaos stop-service stage06_services payment      # checkout 503, browsing fine
+      shop chaos slow-service stage06_services payment --latency-ms 2000
+      shop chaos revive-service stage06_services payment
     """
 
 
@@ -410,3 +421,7 @@ def watch(stage: str) -> None:
             )
     except KeyboardInterrupt:
         pass
+
+
+for _command in SERVICE_COMMANDS:
+    chaos.add_command(_command)

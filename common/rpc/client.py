@@ -81,7 +81,8 @@ class _Broken(Exception):
 
 
 class _Failed(Exception):
-    """The service answered with a 5xx: its own failure. Counted by the breaker, not resent."""
+    """The service failed (a 500, or a 5xx not in the shop's shape): counted by the breaker,
+    not resent."""
 
     def __init__(self, status: int, body: Any) -> None:
         super().__init__(f"answered {status}")
@@ -276,7 +277,7 @@ class ServiceClient:
             answer = json.loads(response.data) if response.data else None
         except ValueError:
             raise _Failed(response.status, None) from None
-        if response.status >= 500:
+        if response.status >= 500 and not _deliberate(response.status, answer):
             raise _Failed(response.status, answer)
         return response.status, answer
 
@@ -344,6 +345,16 @@ def _target(
     target = template.format(**{k: quote(str(v), safe="") for k, v in (path or {}).items()})
     wanted = {k: v for k, v in (query or {}).items() if v is not None}
     return target + ("?" + urlencode(wanted) if wanted else "")
+
+
+def _deliberate(status: int, answer: Any) -> bool:
+    """A 503 in the shop's error shape is a service saying "a dependency of mine is down":
+    it is up, and degrading as designed. Like stage04's nginx with a node's 503, it is not
+    held against the service (no breaker failure, no resend): counting it would open the
+    circuit to the whole service, e.g. take order history down with checkout while only the
+    payment service is out."""
+    error = answer.get("error") if isinstance(answer, dict) else None
+    return status == 503 and isinstance(error, dict) and error.get("code") == "unavailable"
 
 
 def _reason(exc: BaseException) -> str:

@@ -21,7 +21,7 @@ from common.web.json_input import json_object
 
 CHAOS_KEY = "chaos_latency"
 MAX_LATENCY_MS = 60_000
-_EXEMPT = frozenset({"service_health.healthz", "chaos.set_latency"})
+_EXEMPT = frozenset({"service_health.healthz", "chaos.latency", "chaos.set_latency"})
 
 
 class Latency:
@@ -44,6 +44,10 @@ def delay_answer(response: Response) -> Response:
 
 def chaos_blueprint() -> Blueprint:
     chaos = Blueprint("chaos", __name__)
+
+    @chaos.get("/admin/chaos")
+    def latency() -> Response:
+        return jsonify({"latency_ms": current_app.extensions[CHAOS_KEY].milliseconds})
 
     @chaos.put("/admin/chaos")
     def set_latency() -> Response:

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, jsonify
 from werkzeug.serving import make_server
 
 from common.config import Settings
-from common.domain.errors import OutOfStock
+from common.domain.errors import OutOfStock, Unavailable
 from common.rpc import requestid
 from common.serviceapp import create_service_app
 from common.serviceapp.context import caller
@@ -59,6 +59,12 @@ def _blueprint(recorder: Recorder) -> Blueprint:
         recorder.enter("reserve")
         recorder.leave()
         raise OutOfStock("not enough of product 3", product_id=3)
+
+    @bp.get("/degraded")
+    def degraded() -> Response:
+        recorder.enter("degraded")
+        recorder.leave()
+        raise Unavailable("a dependency of this service is down")
 
     @bp.get("/broken")
     def broken() -> Response:

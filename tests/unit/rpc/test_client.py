@@ -100,12 +100,16 @@ def test_the_circuit_opens_after_repeated_failures_and_then_fails_without_callin
     assert calls.circuit == "closed"
 
 
-def test_domain_errors_never_open_the_circuit(service: LiveService) -> None:
+def test_domain_errors_and_deliberate_503s_never_open_the_circuit(service: LiveService) -> None:
     calls = client(service.url, breaker_failures=2)
     for _ in range(4):
         with pytest.raises(OutOfStock):
             calls.call("POST", "/reserve", body={})
+        # "A dependency of mine is down": the service is up and degrading as designed.
+        with pytest.raises(Unavailable, match="a dependency of this service is down"):
+            calls.get("/degraded")
     assert calls.circuit == "closed"
+    assert service.recorder.hits["degraded"] == 4, "not resent either"
 
 
 def test_a_full_bulkhead_refuses_more_calls_while_the_others_proceed(
