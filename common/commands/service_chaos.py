@@ -106,20 +106,23 @@ def stop(target: ServiceTarget, *, graceful: bool = False) -> list[str]:
     return stopped
 
 
-def set_latency(target: ServiceTarget, milliseconds: int) -> dict[str, int]:
-    """Every live instance answers ``milliseconds`` late; returns instance -> latency."""
+def set_latency(target: ServiceTarget, milliseconds: int, path: str = "/") -> dict[str, int]:
+    """Every live instance answers ``milliseconds`` late (only under ``path``); returns
+    instance -> latency."""
     done = {}
     for instance in target.alive():
-        answer = _chaos_call(target, instance, "PUT", {"latency_ms": milliseconds})
-        done[instance] = int(answer["latency_ms"])
+        answer = _chaos_call(target, instance, "PUT", {"latency_ms": milliseconds, "path": path})
+        done[instance] = int(answer["latency_ms"])  # type: ignore[call-overload]
     return done
 
 
-def latency(target: ServiceTarget, instance: str) -> int | None:
+def latency(target: ServiceTarget, instance: str) -> tuple[int, str] | None:
+    """(milliseconds, path) an instance answers late, None if it cannot say."""
     try:
-        return int(_chaos_call(target, instance, "GET", None)["latency_ms"])
+        answer = _chaos_call(target, instance, "GET", None)
     except click.ClickException:
         return None
+    return int(answer["latency_ms"]), str(answer["path"])  # type: ignore[call-overload]
 
 
 def revive(target: ServiceTarget, timeout: float = 120.0) -> list[str]:
@@ -138,7 +141,9 @@ def revive(target: ServiceTarget, timeout: float = 120.0) -> list[str]:
     return started
 
 
-def _chaos_call(target: ServiceTarget, instance: str, method: str, body: object) -> dict[str, int]:
+def _chaos_call(
+    target: ServiceTarget, instance: str, method: str, body: object
+) -> dict[str, object]:
     env = target.state.services[instance].env
     signer = IdentitySigner(env.get("SHOP_SECRET_KEY", ""), "operator")
     try:
@@ -213,7 +218,7 @@ def services(stage: str) -> None:
         for instance in instances:
             up = state.services[instance].is_alive()
             late = latency(found, instance) if up else None
-            slow = f"answers {late} ms late" if late else ""
+            slow = f"answers {late[0]} ms late (under {late[1]})" if late and late[0] else ""
             click.echo(f"  {service:<10} {instance:<11} {'up' if up else 'DOWN':<5} {slow}")
 
 
@@ -248,7 +253,13 @@ def stop_service(stage: str, service: str, graceful: bool) -> None:
     required=True,
     help="How late every instance answers (0: on time again).",
 )
-def slow_service(stage: str, service: str, latency_ms: int) -> None:
+@click.option(
+    "--path",
+    default="/",
+    show_default=True,
+    help="Slow only the requests under this path, e.g. /reservations or /charges.",
+)
+def slow_service(stage: str, service: str, latency_ms: int, path: str) -> None:
     """Make every instance of SERVICE answer --latency-ms late, after doing the work.
 
     \b
@@ -256,8 +267,10 @@ def slow_service(stage: str, service: str, latency_ms: int) -> None:
     fast with a 503 (its order stays pending, safe to retry with the same key), and once the
     circuit opens it fails at once; browsing is untouched.
     """
+    if not path.startswith("/"):
+        raise click.BadParameter("a path prefix starts with /", param_hint="--path")
     found = open_service(stage, service)
-    done = set_latency(found, latency_ms)
+    done = set_latency(found, latency_ms, path)
     click.echo(", ".join(f"{i}: {ms} ms late" for i, ms in done.items()) or "no instance is up")
     if latency_ms:
         click.echo(f"Back to normal: shop chaos revive-service {stage} {service}")

@@ -4,6 +4,7 @@
 health checks included, so the gateway's /readyz sees it too) that much later, *after* the
 work is done: the worst kind of slow for a caller, who times out without knowing that its
 request took effect. That is exactly what the keyed saga steps are for. ``0`` turns it off.
+``"path": "/reservations"`` slows only the requests under that path.
 
 The setting lives in the process: each service instance runs one gunicorn worker, and the
 command sets it on every instance. A restarted instance starts healthy.
@@ -28,16 +29,23 @@ class Latency:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.milliseconds = 0
+        self.path = "/"  # only requests under this path are slowed
 
-    def set(self, milliseconds: int) -> None:
+    def set(self, milliseconds: int, path: str = "/") -> None:
         with self._lock:
-            self.milliseconds = milliseconds
+            self.milliseconds, self.path = milliseconds, path
+
+    def applies(self, path: str) -> bool:
+        return bool(self.milliseconds) and path.startswith(self.path)
+
+    def to_json(self) -> dict[str, object]:
+        return {"latency_ms": self.milliseconds, "path": self.path}
 
 
 def delay_answer(response: Response) -> Response:
     """after_request: hold the finished answer back for the configured latency."""
     latency: Latency = current_app.extensions[CHAOS_KEY]
-    if latency.milliseconds and request.endpoint not in _EXEMPT:
+    if latency.applies(request.path) and request.endpoint not in _EXEMPT:
         time.sleep(latency.milliseconds / 1000)
     return response
 
@@ -47,15 +55,18 @@ def chaos_blueprint() -> Blueprint:
 
     @chaos.get("/admin/chaos")
     def latency() -> Response:
-        return jsonify({"latency_ms": current_app.extensions[CHAOS_KEY].milliseconds})
+        return jsonify(current_app.extensions[CHAOS_KEY].to_json())
 
     @chaos.put("/admin/chaos")
     def set_latency() -> Response:
-        body = json_object({"latency_ms": int})
-        milliseconds = body["latency_ms"]
+        body = json_object({"latency_ms": int, "path": str}, optional=frozenset({"path"}))
+        milliseconds, path = body["latency_ms"], body.get("path", "/")
         if not 0 <= milliseconds <= MAX_LATENCY_MS:
             raise InvalidInput(f"latency_ms must be 0..{MAX_LATENCY_MS}", field="latency_ms")
-        current_app.extensions[CHAOS_KEY].set(milliseconds)
-        return jsonify({"latency_ms": milliseconds})
+        if not path.startswith("/"):
+            raise InvalidInput("path is a path prefix, e.g. /reservations", field="path")
+        latency: Latency = current_app.extensions[CHAOS_KEY]
+        latency.set(milliseconds, path)
+        return jsonify(latency.to_json())
 
     return chaos
