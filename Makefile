@@ -1,17 +1,16 @@
 # Shop Evolution — every set-up step is here, idempotent and quick when already done.
 #   make demo   stage01 on SQLite, seeded, nothing to install but Python packages
-#   make test   everything the tests need (venv, servers, browser, schema), then all checks
+#   make test   everything the tests need (venv, servers, browser, compose), then all checks
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-COMPOSE_SPEC := .cache/compose-spec.json
 PYTEST_ARGS ?=
 # stage01 runs the behaviour suite inside the main pytest run; every later stage once more.
 LATER_STAGES := $(filter-out stage01_single,$(patsubst %/compose.yaml,%,$(sort $(wildcard stage*/compose.yaml))))
 
-.PHONY: help venv servers minio browser schema demo lint test test-fast clean
+.PHONY: help venv servers minio search compose browser demo lint test test-fast clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,19 +23,20 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Python virtual environment with pinned dependencies
 
-servers: ## MariaDB, Redis, nginx from Debian packages (only what is missing)
+servers: ## MariaDB, Redis, nginx, RabbitMQ from Debian packages (only what is missing)
 	@bash scripts/install-servers.sh
 
 minio: ## MinIO built from its Go module into ~/.cache/shop-evolution (once: ~7 min on 2 cores)
 	@bash scripts/install-minio.sh
 
+search: ## Elasticsearch from Maven Central + its analysis plugin into ~/.cache/shop-evolution (once: ~1 min)
+	@bash scripts/install-elasticsearch.sh
+
 browser: ## Debian's Chromium for the real-browser test
 	@bash scripts/install-browser.sh
 
-schema: $(COMPOSE_SPEC) ## the Compose Specification's JSON schema, from its Go module
-
-$(COMPOSE_SPEC): scripts/fetch-compose-schema.sh
-	@bash scripts/fetch-compose-schema.sh $@
+compose: ## the real Docker Compose tool, built from its Go module (once: ~3-5 min on 2 cores)
+	@bash scripts/install-compose.sh
 
 demo: venv ## run stage01 on SQLite at http://127.0.0.1:8000, seeded
 	$(BIN)/shop demo
@@ -46,7 +46,7 @@ lint: venv ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: venv servers minio browser schema lint ## install what the tests need, then run every check
+test: venv servers minio search compose browser lint ## install what the tests need, then run every check
 	$(BIN)/pytest $(PYTEST_ARGS)
 	@for stage in $(LATER_STAGES); do \
 	    echo "== the behaviour suite against $$stage"; \

@@ -15,7 +15,6 @@ import click
 
 from common.config import Settings
 from common.operations import StageOperations
-from common.runtime.state import RunState
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,38 +33,21 @@ def composition_root(stage: str) -> ModuleType:
 
 
 def app_environment(stage: str) -> Mapping[str, str]:
-    """The environment of the running stage's app service, addresses already rewritten."""
+    """The environment configuring the running stage's shop (its settings service, see
+    common/runtime/roles.py), addresses already rewritten."""
+    from common.runtime import roles
     from common.runtime.compose import load_stage
+    from common.runtime.errors import RuntimeFailure
     from common.runtime.supervisor import Supervisor
 
-    state = Supervisor(load_stage(stage)).status()
-    if state is None:
-        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
     try:
-        return settings_environment(state)
-    except LookupError as exc:
+        supervisor = Supervisor(load_stage(stage))
+        state = supervisor.status()
+        if state is None:
+            raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
+        return roles.settings_environment(supervisor.stage, state)
+    except RuntimeFailure as exc:
         raise click.ClickException(str(exc)) from exc
-
-
-def settings_environment(state: RunState) -> dict[str, str]:
-    """The environment configuring a running stage's shop, for what builds the shop outside
-    its servers (seeding, restocking, tests): the first app node, i.e. the first project
-    service its gateway (nginx) depends on; without a gateway, the first service with a
-    database. (Stage06's services each have a database of their own; its web nodes, whose
-    settings reach every service, have none.)"""
-    from common.runtime.compose import load_stage
-
-    compose = load_stage(state.stage).services
-    for name, recorded in state.services.items():
-        if recorded.kind == "nginx" and name in compose:
-            for dependency in compose[name].depends_on:
-                node = state.services.get(dependency.service)
-                if node is not None and node.kind == "generic":
-                    return dict(node.env)
-    for recorded in state.services.values():
-        if "SHOP_DATABASE_URL" in recorded.env:
-            return dict(recorded.env)
-    raise LookupError(f"no service of {state.stage} configures the shop (SHOP_DATABASE_URL)")
 
 
 def running_settings(stage: str) -> Settings:

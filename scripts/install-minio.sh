@@ -33,26 +33,11 @@ if [ -x "$BINARY" ] && "$BINARY" --version >/dev/null 2>&1; then
     exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-    for candidate in /usr/local/go/bin /usr/lib/go/bin; do
-        if [ -x "$candidate/go" ]; then
-            PATH="$candidate:$PATH"
-            break
-        fi
-    done
-fi
-if ! command -v go >/dev/null 2>&1; then
-    echo "install-minio: the Go toolchain is needed to build MinIO (https://go.dev/dl/)" >&2
-    exit 1
-fi
-
+# shellcheck source=scripts/go-build-env.sh
+. "$(dirname "$0")/go-build-env.sh"
+go_build_env install-minio MinIO
 mkdir -p "$TARGET_DIR"
-export GOPATH="$TOOLS_DIR/go"
-export GOMODCACHE="$TOOLS_DIR/go/pkg/mod"
-export GOCACHE="$TOOLS_DIR/go/build-cache"
 export GOBIN="$TARGET_DIR.partial"
-export GOFLAGS="-buildvcs=false -modcacherw"
-export CGO_ENABLED=0
 
 echo "building $MINIO_MODULE@$MINIO_VERSION with $(go version | cut -d' ' -f3) into $TARGET_DIR"
 echo "(a large module: the first build takes several minutes on 2 cores; later runs reuse it)"

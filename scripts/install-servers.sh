@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the servers the native runner starts (common/runtime): MariaDB, Redis, nginx.
+# Install the servers the native runner starts (common/runtime): MariaDB, Redis, nginx,
+# RabbitMQ (with the Erlang runtime it needs, epmd included).
 #
 # Idempotent and fast when everything is there: apt is only touched for missing packages.
 # The packages' own system services do not matter to the runner (it uses its own ports,
@@ -7,7 +8,7 @@
 # neither take ports like 80/3306 nor spend the CI machine's CPU.
 set -euo pipefail
 
-PACKAGES=(mariadb-server mariadb-client redis-server nginx)
+PACKAGES=(mariadb-server mariadb-client redis-server nginx rabbitmq-server)
 
 missing=()
 for package in "${PACKAGES[@]}"; do
@@ -49,12 +50,12 @@ $SUDO env DEBIAN_FRONTEND=noninteractive \
 
 # On machines where systemd started them anyway, stop and disable them: ours run alongside.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    for unit in mariadb redis-server nginx; do
+    for unit in mariadb redis-server nginx rabbitmq-server epmd.socket epmd; do
         $SUDO systemctl disable --now "$unit" >/dev/null 2>&1 || true
     done
 fi
 
-for binary in mariadbd mariadb-install-db mariadb redis-server nginx; do
+for binary in mariadbd mariadb-install-db mariadb redis-server nginx rabbitmq-server epmd; do
     if ! command -v "$binary" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$binary" ]; then
         echo "install-servers: $binary still missing after install" >&2
         exit 1

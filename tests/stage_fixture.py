@@ -324,11 +324,12 @@ class Deployment:
 _DEPLOYMENT_KEY = pytest.StashKey[Deployment]()
 
 
-def _app_settings(state: Any) -> Any:
+def _app_settings(stage: Any, state: Any) -> Any:
+    """The shop's settings: its settings service's environment (common/runtime/roles.py)."""
     from common.config import Settings
-    from common.stages import settings_environment
+    from common.runtime import roles
 
-    return Settings.from_env(settings_environment(state))
+    return Settings.from_env(roles.settings_environment(stage, state))
 
 
 def _wait_ready(base_url: str, timeout: float) -> None:
@@ -380,7 +381,7 @@ def _bring_up(
     config.add_cleanup(tear_down)
     state = supervisor.up(timeout=timeout)
     assert state.url, f"{stage} publishes no port"
-    shop = composition_root(stage).build_shop(_app_settings(state))
+    shop = composition_root(stage).build_shop(_app_settings(supervisor.stage, state))
     seed_shop(shop.operations, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
     _wait_ready(state.url, timeout)
     return Deployment(stage, state.url, shop, manifest, seeded_users=SEED_USERS)

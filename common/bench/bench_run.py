@@ -6,8 +6,11 @@ machine and the commit; `shop report` turns the newest ones into docs/results.md
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,11 +19,11 @@ import psutil
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from common.bench import aggregate, dbstats, results
+from common.bench import aggregate, backlog, dbstats, results
 from common.bench.cpu import cpus_busy_seconds, delta, foreign_share, tree_cpu_seconds
 from common.bench.loadgen import LoadSpec, run_load
 from common.bench.machine import describe_commit, describe_machine
-from common.bench.runs import ServiceSample, summarize_run
+from common.bench.runs import ServiceSample, derive_run, raw_run
 from common.bench.stage import (
     BenchError,
     RunningStage,
@@ -30,7 +33,7 @@ from common.bench.stage import (
     seeded_stock,
     wait_ready,
 )
-from common.bench.workloads import WORKLOADS
+from common.bench.workloads import WORKLOADS, module_name
 from common.bench.workloads.config import WorkloadConfig
 from common.runtime.cpus import parse_cpu_list
 from common.runtime.paths import repo_root, run_base_dir
@@ -57,6 +60,7 @@ class BenchOptions:
     nodes: int | None = None  # app nodes left running behind the load balancer (None: all)
     kill_node_at: float | None = None  # seconds into each measured window: SIGKILL a node
     kill_node: str | None = None  # which node (default: the last active one)
+    allow_dirty: bool = False  # measure a tree with uncommitted changes (and say so)
 
     def command(self) -> str:
         """The exact command that reproduces this result (every setting spelled out)."""
@@ -81,6 +85,8 @@ class BenchOptions:
             parts.append(f"--kill-node-at {self.kill_node_at:g}")
             if self.kill_node:
                 parts.append(f"--kill-node {self.kill_node}")
+        if self.allow_dirty:
+            parts.append("--allow-dirty")
         return " ".join(parts)
 
 
@@ -107,9 +113,25 @@ def latest_name(options: BenchOptions, cluster: Cluster | None) -> str:
     return name + ".json"
 
 
+def require_clean_tree(code: dict[str, Any], allow_dirty: bool, console: Console) -> None:
+    """Published numbers come from a committed tree: refuse a dirty one unless told."""
+    if not code["dirty"]:
+        return
+    listed = ", ".join(code["dirty_paths"][:5]) or "git could not tell"
+    if not allow_dirty:
+        raise BenchError(
+            f"the working tree has uncommitted changes ({listed}): a result must be "
+            "reproducible from its commit. Commit or stash them first, or pass --allow-dirty "
+            "for a trial run (the result and the report then mark it as from a dirty tree)."
+        )
+    console.print(f"[yellow]--allow-dirty: measuring a tree with changes ({listed})[/]")
+
+
 def run_bench(options: BenchOptions, console: Console, out: Path | None = None) -> Path:
     if options.workload not in WORKLOADS:
         raise BenchError(f"unknown workload {options.workload!r}; choose from {WORKLOADS}")
+    code = describe_commit(repo_root())
+    require_clean_tree(code, options.allow_dirty, console)
     size = SeedSize(products=options.seed_products)
     config = WorkloadConfig(products=size.products, users=size.users)
     if options.users > size.users:
@@ -139,6 +161,7 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
         waited = wait_ready(url)
         console.print(f"readiness gate: {url}/readyz ready after {waited:.1f}s")
         result = _measure(options, config, size, url, running, cluster, console)
+        result["code"] = {**code, "allow_dirty": options.allow_dirty}
     finally:
         if running is not None and running.started_here and not options.keep_up:
             console.print(f"stopping {options.stage} (started by this bench; --keep-up keeps it)")
@@ -159,14 +182,33 @@ def _prepare_stage(options: BenchOptions, size: SeedSize, console: Console) -> R
         console.print(f"  {service:<10} {event:<9} {detail}", highlight=False)
 
     console.print(f"[bold]{options.stage}[/]: up on CPUs {options.stage_cpus} (native runner)")
-    running = bring_up(options.stage, options.stage_cpus or None, report)
+    # The stage's seed job (compose.yaml) seeds an empty shop at start: with this bench's size,
+    # not the default one, so the data set is the same whoever seeds it first.
+    seed_size = {"SHOP_SEED_PRODUCTS": str(size.products), "SHOP_SEED_USERS": str(size.users)}
+    with _environment(seed_size):
+        running = bring_up(options.stage, options.stage_cpus or None, report)
     if not running.started_here:
         console.print(
             f"[yellow]note: {options.stage} was already running: its CPU sets are "
             "as it was started (recorded in the result)[/]"
         )
-    run_seed(options.stage, app_settings(running.state), size)  # idempotent
+    run_seed(options.stage, app_settings(running.stage, running.state), size)  # idempotent
     return running
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block (the compose file interpolates them)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _set_nodes(options: BenchOptions, running: RunningStage, console: Console) -> Cluster | None:
@@ -228,14 +270,16 @@ def _measure(
     if running is not None:
         from common.stages import operations
 
-        settings = app_settings(running.state)
+        settings = app_settings(running.stage, running.state)
         writer = operations(options.stage, settings).catalog
         wanted = seeded_stock(size)
     endpoints = dbstats.endpoints_from_state(
         {n: s.to_json() for n, s in running.state.services.items()} if running else {}
     )
+    # Replica lag and queue depth, by the services' roles; none for a synchronous stage.
+    probes = backlog.probes_for(running.stage, running.state) if running else []
     spec = LoadSpec(
-        module=f"common.bench.workloads.{options.workload}",
+        module=module_name(options.workload),
         host=url,
         users=options.users,
         spawn_rate=options.spawn_rate,
@@ -250,7 +294,9 @@ def _measure(
         # Run 1 follows start and seeding: buffer pool, page cache and pools are cold.
         warmup = options.warmup + (options.prime if index == 1 else 0.0)
         run_spec = replace(spec, warmup=warmup)
-        run = _one_run(index, options, run_spec, running, cluster, endpoints, cores, console)
+        run = _one_run(
+            index, options, run_spec, running, cluster, endpoints, probes, cores, console
+        )
         run["restocked_products_before"] = restocked
         runs.append(run)
         _print_run(console, run)
@@ -264,11 +310,14 @@ def _measure(
         "cluster": cluster.to_json() if cluster else None,
         "settings": {**asdict(options), "workload_config": asdict(config)},
         "machine": machine,
-        "code": describe_commit(repo_root()),
         "target": _target(options, running, url),
+        "backlog_probes": [
+            {"name": p.name, "service": p.service, "unit": p.unit, "tolerance": p.tolerance}
+            for p in probes
+        ],
         "calibration": _calibration_reference(),
         "runs": runs,
-        "summary": aggregate.summarize(runs),
+        "summary": aggregate.summarize(runs, cores),
     }
 
 
@@ -279,6 +328,7 @@ def _one_run(
     running: RunningStage | None,
     cluster: Cluster | None,
     endpoints: list[dbstats.DbEndpoint],
+    probes: list[backlog.BacklogProbe],
     cores: int,
     console: Console,
 ) -> dict[str, Any]:
@@ -294,6 +344,7 @@ def _one_run(
         into["cpu"] = _service_cpu(running)
         into["busy"] = (cpus_busy_seconds(stage_cpus), cpus_busy_seconds(generator_cpus))
         into["db"] = {e.service: dbstats.read_counters(e) for e in endpoints}
+        into["backlog"] = backlog.read_all(probes)
 
     log = run_base_dir() / "bench-logs" / f"{options.stage}-{options.workload}-{index}.log"
     started = time.time()
@@ -332,15 +383,18 @@ def _one_run(
         name: dbstats.counter_deltas(before.get("db", {}).get(name), counters)
         for name, counters in after.get("db", {}).items()
     }
-    run = summarize_run(
-        index, load.stats, load.window_seconds, load.generator_cpu_seconds, services, db, cores
-    )
+    run = raw_run(index, load.stats, load.window_seconds, load.generator_cpu_seconds, services, db)
     run["started_at"] = started
     if killer:
         run["kill"] = killer.record
     run["interference"] = _interference(run, before, after, stage_cpus, generator_cpus)
+    if running is not None:  # with --host the stage's servers are not ours to ask
+        run["backlog"] = {
+            c.name: c.to_json()
+            for c in backlog.changes(probes, before.get("backlog", {}), after.get("backlog", {}))
+        }
     run["generator"]["log"] = str(log)
-    return run
+    return derive_run(run, cores)
 
 
 class _NodeKiller:
@@ -424,6 +478,9 @@ def _interference(
     return {
         "stage_cpus": stage_cpus,
         "generator_cpus": generator_cpus,
+        # Busy seconds of those CPUs by anyone in the window: utilisation on the real CPUs.
+        "stage_cpus_busy_seconds": after["busy"][0] - before["busy"][0],
+        "generator_cpus_busy_seconds": after["busy"][1] - before["busy"][1],
         "foreign_share_stage_cpus": foreign_share(
             before["busy"][0], after["busy"][0], own_stage, window, len(stage_cpus)
         ),
@@ -453,7 +510,7 @@ def _service_samples(
     return {
         name: ServiceSample(
             cpu_seconds=delta(before.get(name), after.get(name)),
-            declared_cpuset=running.stage.services[name].cpuset,
+            declared_cpuset=running.stage.services[name].declared_cpuset,
             cpuset=s.cpuset,
         )
         for name, s in running.state.services.items()
@@ -472,7 +529,7 @@ def _target(options: BenchOptions, running: RunningStage | None, url: str) -> di
         "services": {
             name: {
                 "kind": s.kind,
-                "declared_cpuset": running.stage.services[name].cpuset,
+                "declared_cpuset": running.stage.services[name].declared_cpuset,
                 "cpuset": s.cpuset,
             }
             for name, s in running.state.services.items()
@@ -511,19 +568,37 @@ def _progress(console: Console) -> Progress:
 def _print_run(console: Console, run: dict[str, Any]) -> None:
     gen = run["generator"]
     share = gen["share_of_one_core"]
-    flag = "[red]SATURATED generator: run invalid[/]" if gen["saturated"] else "ok"
+    counts = run["counts"]
+    flag = "ok" if run["valid"] else f"[red]INVALID: {'; '.join(run['invalid_reasons'])}[/]"
     demands = ", ".join(
         f"{n} {s['demand_ms']:.2f}"
         for n, s in run["services"].items()
         if s["demand_ms"] is not None
     )
+    used = run.get("utilisation")
+    used_text = (
+        f"; stage used {100 * used['stage']:.0f}% of its {len(used['cpus'])} real CPU(s)"
+        if used
+        else ""
+    )
     noise = run.get("interference", {}).get("foreign_share_stage_cpus")
-    noise_text = f"; other processes took {100 * noise:.0f}% of the stage CPUs" if noise else ""
+    noise_text = f", other processes {100 * noise:.0f}%" if noise else ""
+    views = run.get("page_view_figures")
+    views_text = (
+        f"; {views['views_per_s']:.1f} page views/s, page p50/p99 "
+        f"{views['p50_ms']:.0f}/{views['p99_ms']:.0f} ms, "
+        f"{views['requests_per_view']:.1f} requests and "
+        f"{views['bytes_per_view'] / 1024:.0f} KB per page view"
+        if views
+        else ""
+    )
     console.print(
-        f"run {run['run']}: {run['throughput_rps']:.1f} req/s, p50/p95/p99 "
+        f"run {run['run']}: {run['throughput_rps']:.1f} successful req/s, p50/p95/p99 "
         f"{run['p50_ms']:.0f}/{run['p95_ms']:.0f}/{run['p99_ms']:.0f} ms, "
-        f"{run['failures']} failures, generator {100 * (share or 0):.0f}% of a core ({flag})"
+        f"{counts['failures']} failed and {counts['retries']} retried of {counts['requests']}"
+        f"{views_text}, generator {100 * (share or 0):.0f}% of a core ({flag})"
         + (f"; CPU ms/request: {demands}" if demands else "")
+        + used_text
         + noise_text,
         highlight=False,
     )
@@ -534,17 +609,19 @@ def _print_summary(console: Console, result: dict[str, Any], path: Path) -> None
     tp = summary["throughput_rps"]
     if tp:
         console.print(
-            f"[bold]{result['stage']} {result['workload']}[/]: median {tp['median']:.1f} req/s "
+            f"[bold]{result['stage']} {result['workload']}[/]: median {tp['median']:.1f} "
+            "successful req/s "
             f"(min {tp['min']:.1f}, max {tp['max']:.1f}, spread {tp['spread_pct']:.1f}%) over "
             f"{summary['valid_runs']} valid runs",
             highlight=False,
         )
     else:
-        console.print("[red]no valid run[/]: every run was invalid (see the generator share)")
+        console.print("[red]no valid run[/]: every run was invalid (see the reasons above)")
     worst = summary["bottleneck"]
     if worst:
         console.print(
-            f"bottleneck: {'+'.join(worst['tiers'])} on {worst['cores']} core(s), "
+            f"bound with the declared servers (computed, not measured): "
+            f"{'+'.join(worst['tiers'])} on {worst['cores']} declared core(s), "
             f"{worst['demand_ms']:.2f} CPU ms/request -> saturates at "
             f"{worst['bound_rps']:.0f} req/s",
             highlight=False,

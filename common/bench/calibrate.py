@@ -35,16 +35,23 @@ class CalibrationOptions:
     runs: int = 3
     generator_cpus: str = "1"
     stage_cpus: str = "0"
+    allow_dirty: bool = False
 
     def command(self) -> str:
         return (
             f"shop bench calibrate --users {self.users} --warmup {self.warmup:g} "
             f"--duration {self.duration:g} --runs {self.runs} "
             f"--generator-cpus {self.generator_cpus} --stage-cpus {self.stage_cpus}"
+            + (" --allow-dirty" if self.allow_dirty else "")
         )
 
 
 def run_calibration(options: CalibrationOptions, console: Console) -> Path:
+    from common.bench.bench_run import require_clean_tree
+
+    code = describe_commit(repo_root())
+    require_clean_tree(code, options.allow_dirty, console)
+
     def report(service: str, event: str, detail: str) -> None:
         console.print(f"  {service:<10} {event:<9} {detail}", highlight=False)
 
@@ -110,7 +117,7 @@ def run_calibration(options: CalibrationOptions, console: Console) -> Path:
         "command": options.command(),
         "settings": asdict(options),
         "machine": describe_machine(),
-        "code": describe_commit(repo_root()),
+        "code": {**code, "allow_dirty": options.allow_dirty},
         "ceiling_rps": ceiling,
         "ceiling_spread": {
             "min": min(r["throughput_rps"] for r in runs),

@@ -33,10 +33,13 @@ def bench() -> None:
 
     \b
       shop bench stage01_single          up, seed, 3 x (warm-up + 30 s window), one result
+      shop bench stage01_single --workload mixed-api  JSON API clients only
       shop bench stage04_cluster --nodes 2            balance over app1, app2 only
       shop bench stage04_cluster --kill-node-at 10    SIGKILL a node 10 s into each window
       shop bench calibrate               the generator's ceiling against nginx
-      shop report                        results/ -> docs/results.md and charts
+      shop report                        results/ -> docs/results.md, bounds.md, charts
+
+    A result must come from a committed tree: a dirty one is refused unless --allow-dirty.
     """
 
 
@@ -120,6 +123,12 @@ def bench() -> None:
     help="The node --kill-node-at kills, e.g. app2 (default: the last active node).",
 )
 @click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="Measure a working tree with uncommitted changes (refused otherwise: a published "
+    "result must be reproducible from its commit); the result and the report mark it.",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Result file (default results/<stage>-<workload>-<UTC time>.json).",
@@ -141,15 +150,19 @@ def run(
     nodes: int | None,
     kill_node_at: float | None,
     kill_node: str | None,
+    allow_dirty: bool,
     out: Path | None,
 ) -> None:
     """Benchmark STAGE: start it natively (unless --host), seed, gate on /readyz, then RUNS x
     (restock, warm-up, measured window) with Locust pinned to --generator-cpus.
 
-    Writes one JSON result under results/ (and results/latest/) with per run: throughput,
-    p50/p95/p99, failures, per-endpoint figures, generator CPU (a run above 90% of a core is
-    marked invalid), CPU seconds per service, service demand and bottleneck bound, DB
-    queries per request; plus machine, commit and settings.
+    Writes one JSON result under results/ (and results/latest/) with per run: successful
+    requests/s (failures and client retries apart), p50/p95/p99, per-endpoint figures, page
+    views (HTML workloads), generator CPU (a run above 90% of a core is invalid), CPU seconds
+    per service, service demand, utilisation of the real CPUs, the bound with the declared
+    servers, DB queries per request, the backlog of asynchronous servers at the window's
+    edges (a run whose backlog grew is invalid); plus machine, commit and settings.
+    Refuses a working tree with uncommitted changes unless --allow-dirty.
     """
     from common.bench.bench_run import BenchOptions, run_bench
 
@@ -174,6 +187,7 @@ def run(
         nodes=nodes,
         kill_node_at=kill_node_at,
         kill_node=kill_node,
+        allow_dirty=allow_dirty,
     )
     run_bench(options, Console(), out)
 
@@ -187,8 +201,15 @@ def run(
 @click.option(
     "--stage-cpus", default="0", show_default=True, metavar="LIST", help="CPUs for nginx."
 )
+@click.option("--allow-dirty", is_flag=True, help="Measure a tree with uncommitted changes.")
 def calibrate(
-    users: int, warmup: float, duration: float, runs: int, generator_cpus: str, stage_cpus: str
+    users: int,
+    warmup: float,
+    duration: float,
+    runs: int,
+    generator_cpus: str,
+    stage_cpus: str,
+    allow_dirty: bool,
 ) -> None:
     """Measure the load generator's ceiling: Locust against nginx serving a 2 KB file.
 
@@ -198,7 +219,8 @@ def calibrate(
     from common.bench.calibrate import CalibrationOptions, run_calibration
 
     run_calibration(
-        CalibrationOptions(users, warmup, duration, runs, generator_cpus, stage_cpus), Console()
+        CalibrationOptions(users, warmup, duration, runs, generator_cpus, stage_cpus, allow_dirty),
+        Console(),
     )
 
 
@@ -216,7 +238,8 @@ def calibrate(
     help="Docs directory (default: docs/): writes results.md and img/*.png.",
 )
 def report(results_dir: Path | None, docs_dir: Path | None) -> None:
-    """Turn results/latest/*.json into docs/results.md and charts in docs/img/."""
+    """Turn results/latest/*.json into docs/results.md, docs/bounds.md (the bound table the
+    lessons quote) and charts in docs/img/."""
     from common.bench.report import write_report
     from common.runtime.paths import repo_root
 

@@ -8,6 +8,7 @@ samples per 30 s window that is noise, and it is subtracted anyway.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pymysql
 
@@ -43,16 +44,22 @@ def endpoints_from_state(services: dict[str, dict[str, object]]) -> list[DbEndpo
     return found
 
 
+def connect(endpoint: DbEndpoint, **options: Any) -> pymysql.connections.Connection[Any]:
+    """A short-lived connection on loopback (the harness reads counters, never shop data)."""
+    return pymysql.connect(
+        host="127.0.0.1",
+        port=endpoint.port,
+        user=endpoint.user,
+        password=endpoint.password,
+        connect_timeout=3,
+        **options,
+    )
+
+
 def read_counters(endpoint: DbEndpoint) -> dict[str, int] | None:
     """Current counters, or None when the server cannot be asked (reported as unavailable)."""
     try:
-        connection = pymysql.connect(
-            host="127.0.0.1",
-            port=endpoint.port,
-            user=endpoint.user,
-            password=endpoint.password,
-            connect_timeout=3,
-        )
+        connection = connect(endpoint)
     except pymysql.MySQLError:
         return None
     try:

@@ -19,7 +19,7 @@ from locust.env import Environment
 from locust.log import setup_logging
 from locust.stats import StatsEntry
 
-from common.bench import protocol
+from common.bench import pageviews, protocol
 
 PERCENTILES = {"p50_ms": 0.50, "p95_ms": 0.95, "p99_ms": 0.99}
 MAX_ERRORS = 20
@@ -56,7 +56,10 @@ def entry_json(entry: StatsEntry, seconds: float) -> dict[str, Any]:
 def stats_snapshot(env: Environment, seconds: float) -> dict[str, Any]:
     entries = sorted(env.stats.entries.values(), key=lambda e: (e.name, e.method or ""))
     errors = sorted(env.stats.errors.values(), key=lambda e: -e.occurrences)[:MAX_ERRORS]
+    # Only HTML visitors record page views; a JSON-only workload has none (None, not zeros).
+    views = getattr(env, pageviews.ENVIRONMENT_ATTRIBUTE, None)
     return {
+        "page_views": views.snapshot() if views is not None else None,
         "seconds": seconds,
         "total": entry_json(env.stats.total, seconds),
         "endpoints": [entry_json(e, seconds) for e in entries],
@@ -75,6 +78,8 @@ def run(spec: dict[str, Any]) -> None:
     gevent.sleep(spec["warmup"])  # includes the ramp-up: caches, pools, JIT-free warm state
 
     env.stats.reset_all()
+    if hasattr(env, pageviews.ENVIRONMENT_ATTRIBUTE):
+        pageviews.stats_for(env).reset()
     began = time.monotonic()
     print(protocol.encode(protocol.WINDOW_START, time=time.time()), flush=True)
     gevent.sleep(spec["duration"])

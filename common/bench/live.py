@@ -32,7 +32,7 @@ def run_web_ui(
     stage: str, host: str | None, workload: str, web_port: int, generator_cpus: str | None
 ) -> None:
     url = host or stage_url(stage)
-    locustfile = Path(__file__).parent / "workloads" / f"{workload}.py"
+    locustfile = Path(__file__).parent / "workloads" / f"{workload.replace('-', '_')}.py"
     argv = [
         str(Path(sys.executable).parent / "locust"),
         "-f",

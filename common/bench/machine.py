@@ -10,6 +10,11 @@ from typing import Any
 
 import psutil
 
+# What `shop bench` and `shop report` themselves write: changes there do not change the code
+# that measured, so they do not make a tree dirty (else every second bench would refuse).
+OUTPUT_PATHS = ("results/", "docs/results.md", "docs/bounds.md", "docs/img/")
+DIRTY_PATHS_KEPT = 20
+
 
 def cpu_model() -> str:
     try:
@@ -36,13 +41,30 @@ def describe_machine() -> dict[str, Any]:
     }
 
 
-def describe_commit(repo: Path) -> dict[str, Any]:
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
-        return done.stdout.strip() if done.returncode == 0 else ""
+def dirty_paths(porcelain: str) -> list[str]:
+    """Changed or untracked paths from ``git status --porcelain``, the harness's outputs left
+    out (a rename counts by its new path)."""
+    paths = []
+    for line in porcelain.splitlines():
+        if len(line) < 4:
+            continue
+        path = line[3:].split(" -> ")[-1].strip().strip('"')
+        if not path.startswith(OUTPUT_PATHS):
+            paths.append(path)
+    return paths
 
+
+def describe_commit(repo: Path) -> dict[str, Any]:
+    def git(*args: str) -> str | None:
+        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
+        return done.stdout if done.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--untracked-files=normal")
+    changed = dirty_paths(status) if status is not None else []
     return {
-        "commit": git("rev-parse", "HEAD") or "unknown",
-        # Dirty = uncommitted changes to tracked files: the commit alone does not reproduce it.
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "commit": (git("rev-parse", "HEAD") or "").strip() or "unknown",
+        # Dirty = changed or untracked files: the commit alone does not reproduce the result.
+        # Unknown (no git): counted as dirty, the commit cannot vouch for the code.
+        "dirty": status is None or bool(changed),
+        "dirty_paths": changed[:DIRTY_PATHS_KEPT],
     }

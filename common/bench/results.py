@@ -9,7 +9,7 @@ from typing import Any
 
 from common.runtime.paths import repo_root
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: HTML workloads, page views, backlog, success counts, clean tree
 
 
 def results_dir() -> Path:

@@ -16,6 +16,7 @@ import click
 
 from common.config import Settings
 from common.ports import CatalogWriter
+from common.runtime import roles
 from common.runtime.compose import Stage, load_stage
 from common.runtime.state import RunState
 from common.runtime.supervisor import Reporter, Supervisor
@@ -43,7 +44,7 @@ def bring_up(
         raise BenchError(str(exc)) from exc
     supervisor = Supervisor(stage, cpus=stage_cpus, reporter=reporter)
     before = supervisor.status()
-    already = before is not None and all(s.is_alive() for s in before.services.values())
+    already = before is not None and before.all_up()
     try:
         state = supervisor.up(timeout=timeout)
     except Exception as exc:
@@ -53,13 +54,11 @@ def bring_up(
     return RunningStage(stage, supervisor, state, started_here=not already)
 
 
-def app_settings(state: RunState) -> Settings:
-    """Settings of the stage's app, read from the runner's (rewritten) environment."""
-    from common.stages import settings_environment
-
+def app_settings(stage: Stage, state: RunState) -> Settings:
+    """Settings of the stage's shop, from its settings service's (rewritten) environment."""
     try:
-        return Settings.from_env(settings_environment(state))
-    except LookupError as exc:
+        return Settings.from_env(roles.settings_environment(stage, state))
+    except roles.RoleError as exc:
         raise BenchError(f"{exc}; cannot seed it") from exc
 
 

@@ -8,8 +8,9 @@
 From stage06 on, whole business services too (service_chaos.py): `shop chaos services`,
 `stop-service`, `slow-service`, `revive-service`.
 
-App nodes are the services the load balancer (an nginx service) depends on. What happened to
-requests is read from nginx's access log, whose ``balanced`` format (stage04's nginx.conf)
+App nodes and the load balancer are the services whose compose `x-shop` role is app-node and
+gateway (common/runtime/roles.py). What happened to requests is read from the gateway's access
+log, whose ``balanced`` format (stage04's nginx.conf)
 records the node(s) each request went to and their statuses: a request retried after a node
 died shows as ``upstream_status=502, 200`` behind a 200 to the client.
 """
@@ -29,6 +30,7 @@ from typing import Any
 import click
 
 from common.commands.service_chaos import COMMANDS as SERVICE_COMMANDS
+from common.runtime import roles
 from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
 from common.runtime.state import RunState, ServiceState
@@ -89,26 +91,25 @@ def open_cluster(stage: str) -> Cluster:
     if state is None:
         raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
     balancer, nodes = find_nodes(supervisor, state)
-    if not nodes:
+    if balancer is None or not nodes:
         raise click.ClickException(
-            f"{state.stage} has no app nodes behind a load balancer (chaos needs a stage with "
-            "an nginx service in front of app services, e.g. stage04_cluster)"
+            f"{state.stage} has no app nodes behind a load balancer (chaos needs a stage whose "
+            "compose file declares a service with `x-shop: {role: gateway}` in front of "
+            "services with `x-shop: {role: app-node}`, e.g. stage04_cluster)"
         )
     return Cluster(supervisor, state, balancer, nodes)
 
 
 def find_nodes(supervisor: Supervisor, state: RunState) -> tuple[str | None, list[str]]:
-    """(load balancer, app nodes): the nginx service and the project's services it needs."""
-    services = supervisor.stage.services
-    for name, recorded in state.services.items():
-        if recorded.kind == "nginx" and name in services:
-            needed = [d.service for d in services[name].depends_on]
-            nodes = [
-                n for n in needed if n in state.services and state.services[n].kind == "generic"
-            ]
-            if nodes:
-                return name, nodes
-    return None, []
+    """(load balancer, app nodes) of the running stage, by their roles; app nodes only with
+    a gateway in front of them (a single app node is no cluster)."""
+    try:
+        balancer = roles.gateway(supervisor.stage)
+    except roles.RoleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if balancer is None or balancer not in state.services:
+        return None, []
+    return balancer, [n for n in roles.app_nodes(supervisor.stage) if n in state.services]
 
 
 def pick(cluster: Cluster, node: str | None, candidates: list[str], what: str) -> str:

@@ -9,6 +9,16 @@ from common.config import Settings
 from common.seed import SEEDED_PASSWORD, SeedSize, seed_shop
 from common.stages import operations, running_settings
 
+# Each size can also come from a SHOP_SEED_* variable: a stage's seed job (compose.yaml) sets
+# them from the caller's environment, so a test or a small laptop can seed small.
+SEED_ENVVARS = {
+    "products": "SHOP_SEED_PRODUCTS",
+    "categories": "SHOP_SEED_CATEGORIES",
+    "users": "SHOP_SEED_USERS",
+    "image_kb": "SHOP_SEED_IMAGE_KB",
+    "seed_value": "SHOP_SEED_RANDOM_SEED",
+}
+
 
 def seed_options(f: click.decorators.FC) -> click.decorators.FC:
     defaults = SeedSize()
@@ -16,33 +26,47 @@ def seed_options(f: click.decorators.FC) -> click.decorators.FC:
         [
             click.option(
                 "--products",
+                type=click.IntRange(min=0),
                 default=defaults.products,
+                envvar=SEED_ENVVARS["products"],
                 show_default=True,
+                show_envvar=True,
                 help="Number of products.",
             ),
             click.option(
                 "--categories",
+                type=click.IntRange(min=0),
                 default=defaults.categories,
+                envvar=SEED_ENVVARS["categories"],
                 show_default=True,
+                show_envvar=True,
                 help="Number of categories (at most 30).",
             ),
             click.option(
                 "--users",
+                type=click.IntRange(min=0),
                 default=defaults.users,
+                envvar=SEED_ENVVARS["users"],
                 show_default=True,
+                show_envvar=True,
                 help="Number of seeded customers.",
             ),
             click.option(
                 "--image-kb",
+                type=click.IntRange(min=0),
                 default=defaults.image_bytes // 1024,
+                envvar=SEED_ENVVARS["image_kb"],
                 show_default=True,
+                show_envvar=True,
                 help="Weight of each product image in KB.",
             ),
             click.option(
                 "--seed",
                 "seed_value",
                 default=defaults.seed,
+                envvar=SEED_ENVVARS["seed_value"],
                 show_default=True,
+                show_envvar=True,
                 help="Random seed: same seed, same data.",
             ),
         ]
@@ -54,6 +78,8 @@ def seed_options(f: click.decorators.FC) -> click.decorators.FC:
 def size_from(
     products: int, categories: int, users: int, image_kb: int, seed_value: int
 ) -> SeedSize:
+    if products and not categories:
+        raise click.UsageError("products need a category: give --categories 1 or more")
     return SeedSize(
         products=products,
         categories=categories,
@@ -63,15 +89,29 @@ def size_from(
     )
 
 
-def run_seed(stage: str, settings: Settings, size: SeedSize) -> None:
+def run_seed(stage: str, settings: Settings, size: SeedSize, *, if_empty: bool = False) -> None:
+    """Seed STAGE's shop; with ``if_empty``, only when its catalog has no product yet."""
     ops = operations(stage, settings)
+    if if_empty:
+        count = ops.catalog.count_products()
+        if count > 0:
+            click.echo(
+                f"Catalog already seeded ({count} products): nothing to do "
+                f"(`shop seed {stage} --help` to seed another size)."
+            )
+            return
     with phase_progress() as progress:
         report = seed_shop(ops, size, progress)
+    seeded_users = (
+        f" Seeded users: user1@example.com .. user{size.users}@example.com, "
+        f"password {SEEDED_PASSWORD!r}."
+        if size.users
+        else ""
+    )
     click.echo(
         f"Seeded {report['products']} products in {report['categories']} categories "
-        f"({report['images_written']} new images), {report['users_added']} new users. "
-        f"Seeded users: user1@example.com .. user{size.users}@example.com, "
-        f"password {SEEDED_PASSWORD!r}."
+        f"({report['images_written']} new images), {report['users_added']} new users."
+        + seeded_users
     )
 
 
@@ -81,12 +121,19 @@ def run_seed(stage: str, settings: Settings, size: SeedSize) -> None:
     "--from-env",
     is_flag=True,
     help="Use this process's SHOP_* environment instead of the natively running stage "
-    "(inside a container: docker compose exec app shop seed --from-env STAGE).",
+    "(what a stage's seed job does, under Docker and natively).",
+)
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Seed only when the catalog has no product; otherwise say so and succeed "
+    "(a stage's seed job: a restart keeps the data, and its size).",
 )
 @seed_options
 def seed(
     stage: str,
     from_env: bool,
+    if_empty: bool,
     products: int,
     categories: int,
     users: int,
@@ -95,4 +142,5 @@ def seed(
 ) -> None:
     """Seed the running STAGE (started with `shop up STAGE`). Idempotent."""
     settings = Settings.from_env() if from_env else running_settings(stage)
-    run_seed(stage, settings, size_from(products, categories, users, image_kb, seed_value))
+    size = size_from(products, categories, users, image_kb, seed_value)
+    run_seed(stage, settings, size, if_empty=if_empty)

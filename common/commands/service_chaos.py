@@ -23,6 +23,7 @@ import urllib3
 
 from common.rpc.identity import HEADER as IDENTITY_HEADER
 from common.rpc.identity import IdentitySigner
+from common.runtime import roles
 from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
 from common.runtime.state import RunState
@@ -33,20 +34,13 @@ _INSTANCE = re.compile(r"(?P<service>[a-z][a-z_-]*?)(?P<n>\d*)")
 
 
 def business_services(supervisor: Supervisor, state: RunState) -> dict[str, list[str]]:
-    """service name -> its instances (catalog -> [catalog1, catalog2]): the project's own
-    services that serve on the service port and are not the gateway's web nodes."""
-    from common.commands.chaos import find_nodes
-
-    _, web_nodes = find_nodes(supervisor, state)
+    """service name -> its running instances (catalog -> [catalog1, catalog2]): the services
+    whose compose role is `service` (common/runtime/roles.py), grouped by name."""
     found: dict[str, list[str]] = {}
-    for name, recorded in state.services.items():
-        if recorded.kind != "generic" or name in web_nodes or SERVICE_PORT not in recorded.ports:
-            continue
-        command = " ".join(supervisor.stage.services[name].command or [])
-        if "_service:create_app" not in command:
-            continue
-        match = _INSTANCE.fullmatch(name)
-        found.setdefault(match["service"] if match else name, []).append(name)
+    for name in roles.services_with_role(supervisor.stage, "service"):
+        if name in state.services:
+            match = _INSTANCE.fullmatch(name)
+            found.setdefault(match["service"] if match else name, []).append(name)
     return found
 
 

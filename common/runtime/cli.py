@@ -21,6 +21,7 @@ _EVENT_STYLE = {
     "starting": "cyan",
     "healthy": "green",
     "running": "green",
+    "completed": "green",
     "stopping": "yellow",
     "stopped": "yellow",
     "failed": "red",
@@ -106,7 +107,8 @@ def down(stage: str, purge: bool) -> None:
 @click.argument("stage", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON (for scripts).")
 def status(stage: str | None, as_json: bool) -> None:
-    """Show running stages (or only STAGE): per service its kind, pid, liveness, ports, CPUs."""
+    """Show running stages (or only STAGE): per service its role, kind, pid, status (running,
+    down; completed or failed for a one-shot job), user, ports, CPUs and log."""
     if stage:
         supervisor = _supervisor(stage, Console(stderr=True))
         found = supervisor.status()
@@ -130,22 +132,30 @@ def _status_json(state: RunState) -> dict[str, object]:
     data = state.to_json()
     for name, service in state.services.items():
         data["services"][name]["alive"] = service.is_alive()
+        data["services"][name]["status"] = service.status()
     return data
+
+
+_STATUS_STYLE = {"running": "green", "completed": "green", "failed": "red", "down": "red"}
 
 
 def _print_state(console: Console, state: RunState) -> None:
     table = Table(title=f"{state.stage}  {state.url or ''}", title_justify="left")
-    for column in ("service", "kind", "pid", "alive", "ports", "cpuset"):
+    for column in ("service", "role", "kind", "pid", "status", "user", "ports", "cpuset"):
         table.add_column(column)
     table.add_column("log", overflow="fold")
     for name, service in state.services.items():
-        alive = "[green]yes[/]" if service.is_alive() else "[red]NO[/]"
+        status = service.status()
+        if service.one_shot and service.exit_code is not None:
+            status += f" (exit {service.exit_code})"
         ports = " ".join(f"{c}->{h}" for c, h in sorted(service.ports.items()))
         table.add_row(
             name,
+            service.role or "-",
             service.kind,
             str(service.pid or "-"),
-            alive,
+            f"[{_STATUS_STYLE[service.status()]}]{status}[/]",
+            service.user or "-",
             ports,
             service.cpuset or "all",
             service.log,
@@ -153,7 +163,7 @@ def _print_state(console: Console, state: RunState) -> None:
     console.print(table)
     for note in state.notes:
         console.print(f"[dim]note: {note}[/]")
-    if not all(s.is_alive() for s in state.services.values()):
+    if not state.all_up():
         console.print(
             f"[yellow]some services are down: `shop up {state.stage}` brings them back[/]"
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from common.runtime import roles
 from common.runtime.errors import ComposeError
 from common.runtime.paths import repo_root
 
@@ -41,27 +42,44 @@ class Mount:
 
 @dataclass(frozen=True)
 class Healthcheck:
-    """A compose healthcheck; `test` is kept in compose form (["CMD", ...] / ["CMD-SHELL", s])."""
+    """A compose healthcheck; `test` is kept in compose form (["CMD", ...] / ["CMD-SHELL", s]).
+
+    Defaults are Compose's: a probe every `interval`, failing after `timeout`; `retries`
+    failures in a row make the service unhealthy, except during `start_period`, when probes
+    run every `start_interval` and failures do not count."""
 
     test: list[str]
     interval: float = 30.0
     timeout: float = 30.0
     retries: int = 3
     start_period: float = 0.0
+    start_interval: float = 5.0
 
     @property
     def disabled(self) -> bool:
         return not self.test or self.test[0] == "NONE"
 
-    def wait_budget(self) -> float:
-        """Seconds compose would wait before calling the service unhealthy."""
-        return self.start_period + self.retries * self.interval + self.timeout
+
+# depends_on conditions, as Compose names them.
+SERVICE_STARTED = "service_started"
+SERVICE_HEALTHY = "service_healthy"
+SERVICE_COMPLETED = "service_completed_successfully"
+CONDITIONS = (SERVICE_STARTED, SERVICE_HEALTHY, SERVICE_COMPLETED)
 
 
 @dataclass(frozen=True)
 class Dependency:
     service: str
-    condition: str = "service_started"
+    condition: str = SERVICE_STARTED
+
+
+@dataclass(frozen=True)
+class ShopExtension:
+    """The service's `x-shop` extension field, which Docker ignores: what the project needs to
+    know about a service beyond Compose (see common/runtime/roles.py for the roles)."""
+
+    role: str | None = None
+    cpuset: str | None = None  # the native declared CPU set: "one server = its own CPUs"
 
 
 @dataclass
@@ -77,8 +95,16 @@ class Service:
     volumes: list[Mount]
     depends_on: list[Dependency]
     healthcheck: Healthcheck | None
-    cpuset: str | None
+    cpuset: str | None  # the Docker placement (plain compose `cpuset`)
     ignored_limits: list[str] = field(default_factory=list)
+    x_shop: ShopExtension = field(default_factory=ShopExtension)
+
+    @property
+    def declared_cpuset(self) -> str | None:
+        """The CPUs this server has natively, as the topology declares them (before folding
+        onto the machine): `x-shop.cpuset` if given, else the compose `cpuset`. The plain
+        `cpuset` then only places the container on a (small) Docker host."""
+        return self.x_shop.cpuset if self.x_shop.cpuset is not None else self.cpuset
 
     @property
     def image_repository(self) -> str | None:
@@ -149,6 +175,7 @@ def load_stage(name_or_path: str | os.PathLike[str]) -> Stage:
     }
     stage = Stage(stage_dir.name, stage_dir, compose_file, services, volumes)
     stage.start_order()  # validates depends_on early, with a clear message
+    roles.check_stage(stage)
     return stage
 
 
@@ -210,11 +237,30 @@ def _parse_service(name: str, spec: dict[str, Any], stage_dir: Path, volumes: li
         ports=[_parse_port(p, name) for p in spec.get("ports") or []],
         expose=[int(str(p).split("/")[0]) for p in spec.get("expose") or []],
         volumes=[_parse_mount(v, name, stage_dir, volumes) for v in spec.get("volumes") or []],
-        depends_on=_parse_depends_on(spec.get("depends_on")),
+        depends_on=_parse_depends_on(spec.get("depends_on"), name),
         healthcheck=_parse_healthcheck(spec.get("healthcheck")),
         cpuset=str(spec["cpuset"]) if spec.get("cpuset") is not None else None,
         ignored_limits=ignored,
+        x_shop=_parse_x_shop(name, spec.get("x-shop")),
     )
+
+
+def _parse_x_shop(service: str, value: Any) -> ShopExtension:
+    if value is None:
+        return ShopExtension()
+    if not isinstance(value, dict):
+        raise ComposeError(
+            f"service {service!r}: `x-shop` must be a mapping, e.g. {{role: app-node, cpuset: '1'}}"
+        )
+    unknown = sorted(set(value) - {"role", "cpuset"})
+    if unknown:
+        raise ComposeError(
+            f"service {service!r}: unknown `x-shop` key(s) {', '.join(unknown)} "
+            "(known: role, cpuset)"
+        )
+    role = roles.check_role(service, value["role"]) if value.get("role") is not None else None
+    cpuset = value.get("cpuset")
+    return ShopExtension(role=role, cpuset=str(cpuset) if cpuset is not None else None)
 
 
 def _as_argv(value: Any) -> list[str] | None:
@@ -284,15 +330,21 @@ def _parse_mount(value: Any, service: str, stage_dir: Path, volumes: list[str]) 
     return Mount(target=target.rstrip("/") or "/", source=source, kind=kind, read_only=read_only)
 
 
-def _parse_depends_on(value: Any) -> list[Dependency]:
+def _parse_depends_on(value: Any, service: str) -> list[Dependency]:
     if not value:
         return []
     if isinstance(value, list):
         return [Dependency(str(v)) for v in value]
-    return [
-        Dependency(str(k), str((v or {}).get("condition", "service_started")))
-        for k, v in value.items()
-    ]
+    found = []
+    for name, spec in value.items():
+        condition = str((spec or {}).get("condition", SERVICE_STARTED))
+        if condition not in CONDITIONS:
+            raise ComposeError(
+                f"service {service!r}: depends_on {name!r} has condition {condition!r} "
+                f"(known: {', '.join(CONDITIONS)})"
+            )
+        found.append(Dependency(str(name), condition))
+    return found
 
 
 def _parse_healthcheck(value: Any) -> Healthcheck | None:
@@ -309,6 +361,7 @@ def _parse_healthcheck(value: Any) -> Healthcheck | None:
         timeout=parse_duration(value.get("timeout", "30s")),
         retries=int(value.get("retries", 3)),
         start_period=parse_duration(value.get("start_period", "0s")),
+        start_interval=parse_duration(value.get("start_interval", "5s")),
     )
 
 

@@ -1,7 +1,9 @@
-"""Native health probes: TCP/HTTP, and a compose healthcheck `test` run as a local command."""
+"""Native health probes (TCP/HTTP, a compose healthcheck `test` run as a local command) and
+the schedule on which they run, which is the compose healthcheck's."""
 
 from __future__ import annotations
 
+import math
 import os
 import shlex
 import socket
@@ -9,6 +11,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from common.runtime.compose import Healthcheck
@@ -70,3 +73,66 @@ def run_healthcheck(argv: list[str], env: dict[str, str], cwd: Path, timeout: fl
     except (subprocess.TimeoutExpired, OSError):
         return False
     return result.returncode == 0
+
+
+# Without a compose healthcheck, the launcher's native probe is polled this often.
+UNCHECKED_INTERVAL = 0.2
+
+
+@dataclass(frozen=True)
+class HealthSchedule:
+    """When a starting service is probed, and when it is unhealthy, as Docker decides it.
+
+    The first probe runs one `start_interval` after the start while in `start_period`, one
+    `interval` after it otherwise; then every `start_interval` during `start_period` and
+    every `interval` after it. A success makes the service healthy; after `start_period`,
+    `retries` failures in a row make it unhealthy (failures during it do not count)."""
+
+    interval: float
+    retries: int
+    start_period: float = 0.0
+    start_interval: float = 5.0
+    budget: float = 60.0  # bounds the launcher's own waits (bootstrap, helpers, ports)
+
+    @classmethod
+    def for_service(cls, check: Healthcheck | None, default_budget: float) -> HealthSchedule:
+        if check is None or check.disabled:
+            retries = max(1, math.ceil(default_budget / UNCHECKED_INTERVAL))
+            return cls(UNCHECKED_INTERVAL, retries, budget=default_budget)
+        budget = check.start_period + check.retries * check.interval + check.timeout
+        return cls(check.interval, check.retries, check.start_period, check.start_interval, budget)
+
+    def delay_after(self, elapsed: float) -> float:
+        """Seconds from a probe (or the start) at `elapsed` to the next probe."""
+        return self.start_interval if elapsed < self.start_period else self.interval
+
+
+class HealthTracker:
+    """Feeds probe results to a HealthSchedule, from a service's start (or, for a service
+    already running, from now with a probe due at once)."""
+
+    def __init__(self, schedule: HealthSchedule, started: float, probe_now: bool = False):
+        self.schedule = schedule
+        self.started = started
+        self.next_probe = started if probe_now else started + schedule.delay_after(0.0)
+        self.failures = 0  # counted ones, in a row
+        self.probes = 0
+
+    def due(self, now: float) -> bool:
+        return now >= self.next_probe
+
+    def seconds_to_next(self, now: float) -> float:
+        return max(0.0, self.next_probe - now)
+
+    def record(self, healthy: bool, now: float) -> str:
+        """'healthy', 'unhealthy' or 'starting' after a probe that ended at `now`."""
+        self.probes += 1
+        if healthy:
+            return "healthy"
+        elapsed = now - self.started
+        if elapsed >= self.schedule.start_period:
+            self.failures += 1
+            if self.failures >= self.schedule.retries:
+                return "unhealthy"
+        self.next_probe = now + self.schedule.delay_after(elapsed)
+        return "starting"

@@ -81,6 +81,8 @@ def plan_stage(
             rewriter=Rewriter(ports, name, {t: str(p) for t, p in mounts.items()}, published),
             mounts=mounts,
         )
+    for ctx in contexts.values():
+        ctx.dependencies = {d.service: contexts[d.service] for d in ctx.service.depends_on}
     return StagePlan(stage, stage_run_dir, ports, launchers, contexts)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import psutil
 
 from common.runtime.state import process_matches
+from common.runtime.users import Account
 
 
 @dataclass
@@ -29,9 +30,15 @@ _started_here: dict[int, subprocess.Popen[bytes]] = {}
 
 
 def spawn(
-    argv: list[str], env: dict[str, str], cwd: Path, log_path: Path, cpuset: str | None
+    argv: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    log_path: Path,
+    cpuset: str | None,
+    account: Account | None = None,
 ) -> Spawned:
-    """Start argv in its own session (own process group), output appended to log_path."""
+    """Start argv in its own session (own process group), output appended to log_path,
+    as `account` if given (the log stays ours: it is opened here and handed over)."""
     if cpuset:
         # taskset execs the server, so the recorded pid is the server's own.
         argv = ["taskset", "-c", cpuset, *argv]
@@ -47,6 +54,9 @@ def spawn(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own group: killpg reaches workers; survives our exit
+            user=account.uid if account else None,
+            group=account.gid if account else None,
+            extra_groups=list(account.groups) if account else None,
         )
     _started_here[popen.pid] = popen
     try:

@@ -18,6 +18,18 @@ STATE_FILE_NAME = "state.json"
 
 
 @dataclass
+class HelperState:
+    """A helper process started beside a service (e.g. RabbitMQ's private epmd)."""
+
+    name: str
+    pid: int
+    create_time: float
+
+    def is_alive(self) -> bool:
+        return self.pid > 0 and process_matches(self.pid, self.create_time)
+
+
+@dataclass
 class ServiceState:
     kind: str  # launcher name: mariadb, redis, nginx, generic...
     pid: int
@@ -28,12 +40,36 @@ class ServiceState:
     env: dict[str, str]  # the service's compose environment, rewritten
     argv: list[str] = field(default_factory=list)
     started_at: float = 0.0
+    role: str | None = None  # its x-shop role, as compose.yaml said at start
+    user: str | None = None  # the user it runs as, when the runner switched to one
+    one_shot: bool = False  # a job run to completion (seeding, replica set-up...)
+    exit_code: int | None = None  # a one-shot job's, once it ended
+    helpers: list[HelperState] = field(default_factory=list)
 
     def is_alive(self) -> bool:
         """The recorded process still runs (same pid *and* same create time, not a zombie)."""
-        if self.pid <= 0:  # stopped on purpose (stop_service): ports stay reserved
+        if self.pid <= 0:  # stopped on purpose (stop_service), or a job that ended
             return False
         return process_matches(self.pid, self.create_time)
+
+    @property
+    def completed(self) -> bool:
+        """A one-shot job that ran to completion with exit code 0."""
+        return self.one_shot and self.exit_code == 0
+
+    def is_up(self) -> bool:
+        """Doing its part: running, or a one-shot job that completed."""
+        return self.completed or self.is_alive()
+
+    def status(self) -> str:
+        """running, completed, failed (a job's non-zero exit) or down."""
+        if self.is_alive():
+            return "running"
+        if self.completed:
+            return "completed"
+        if self.one_shot and self.exit_code is not None:
+            return "failed"
+        return "down"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -44,6 +80,7 @@ class ServiceState:
     def from_json(cls, data: dict[str, Any]) -> ServiceState:
         data = dict(data)
         data["ports"] = {int(k): int(v) for k, v in data.get("ports", {}).items()}
+        data["helpers"] = [HelperState(**h) for h in data.get("helpers", [])]
         return cls(**data)
 
 
@@ -56,6 +93,10 @@ class RunState:
     allowed_cpus: list[int]
     services: dict[str, ServiceState] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # e.g. limits not enforced natively
+
+    def all_up(self) -> bool:
+        """Every service runs, or (a one-shot job) completed."""
+        return all(s.is_up() for s in self.services.values())
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

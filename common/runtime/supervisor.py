@@ -1,31 +1,43 @@
-"""Start a stage's services in dependency order, wait for health, stop exactly what started."""
+"""Start a stage's services (in parallel, as depends_on allows), wait for health, stop
+exactly what started."""
 
 from __future__ import annotations
 
 import fcntl
 import os
 import shutil
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from common.runtime.compose import Stage
-from common.runtime.cpus import allowed_cpus, fold_cpuset
-from common.runtime.errors import RuntimeFailure, ServiceFailed
+from common.runtime.cpus import allowed_cpus
+from common.runtime.errors import RuntimeFailure
 from common.runtime.paths import run_base_dir
 from common.runtime.plan import StagePlan, plan_stage
-from common.runtime.processes import exit_code, listening_ports, spawn, stop_process_group, tail
+from common.runtime.processes import stop_process_group
+from common.runtime.roles import is_one_shot
+from common.runtime.startup import Reporter, StartCall
 from common.runtime.state import RunState, ServiceState
+from common.runtime.users import remove_linked_dirs
 
-# (service, event, detail): events are starting, healthy, running, stopping, stopped, failed.
-Reporter = Callable[[str, str, str], None]
-
-LOG_TAIL_LINES = 30
+__all__ = ["Reporter", "Supervisor", "running_stages"]
 
 
 def _silent(service: str, event: str, detail: str) -> None:
     pass
+
+
+def _serialized(report: Reporter) -> Reporter:
+    """Services start in parallel threads: one report line at a time, never interleaved."""
+    lock = threading.Lock()
+
+    def locked(service: str, event: str, detail: str) -> None:
+        with lock:
+            report(service, event, detail)
+
+    return locked
 
 
 class Supervisor:
@@ -41,17 +53,20 @@ class Supervisor:
         self.stage = stage
         self.run_dir = run_base_dir(run_dir) / stage.name  # .run/<stage>
         self._cpus_override = cpus
-        self._report = reporter or _silent
+        self._report = _serialized(reporter or _silent)
 
     # ---- public API ------------------------------------------------------------------------
 
     def up(self, timeout: float = 180.0) -> RunState:
-        """Start every service and return once all are healthy (or raise, leaving nothing)."""
+        """Start every service and return once all are healthy (one-shot jobs: completed),
+        or raise, leaving nothing this call started."""
         deadline = time.monotonic() + timeout
         with self._locked():
             state = RunState.load(self.run_dir)
             if state is not None and not any(s.is_alive() for s in state.services.values()):
                 self._report("*", "stale", "previous run is gone; starting afresh")
+                for name in state.services:
+                    self._stop(state, name)  # a helper may outlive its server: stop it
                 RunState.remove(self.run_dir)
                 state = None
             if state is None:
@@ -67,7 +82,7 @@ class Supervisor:
                 )
             else:
                 plan = self._plan_for(state)
-            self._start_missing(plan, state, deadline)
+            self._run(plan, state, self.stage.start_order(), deadline, wait_for_dependencies=True)
             return state
 
     def down(self, purge: bool = False) -> None:
@@ -79,15 +94,21 @@ class Supervisor:
                     self._stop(state, name)
                 RunState.remove(self.run_dir)
         if purge and self.run_dir.exists():
+            remove_linked_dirs(self.run_dir)  # directories kept apart for a server's user
             shutil.rmtree(self.run_dir)
 
     def status(self) -> RunState | None:
         return RunState.load(self.run_dir)
 
     def is_healthy(self, name: str) -> bool:
-        """Probe one running service now (the launcher's native health check)."""
+        """Probe one service now (the launcher's native probe); a one-shot job: completed."""
         state = self.status()
-        if state is None or name not in state.services or not state.services[name].is_alive():
+        if state is None or name not in state.services:
+            return False
+        recorded = state.services[name]
+        if is_one_shot(self.stage, name):
+            return recorded.completed
+        if not recorded.is_alive():
             return False
         plan = self._plan_for(state)
         return plan.launchers[name].is_healthy(plan.contexts[name])
@@ -103,127 +124,55 @@ class Supervisor:
             state.save()
 
     def start_service(self, name: str, timeout: float = 120.0) -> ServiceState:
-        """Bring one service back on its recorded ports and wait until it is healthy."""
+        """Bring one service back on its recorded ports and wait until it is healthy (a
+        one-shot job that completed is not run again)."""
         deadline = time.monotonic() + timeout
         with self._locked():
             state = self._require_state()
             self._require_service(state, name)
             plan = self._plan_for(state)
-            if state.services[name].is_alive():
-                self._wait_healthy(plan, state, name, deadline)
-            else:
-                self._start(plan, state, name, deadline)
+            self._run(plan, state, [name], deadline, wait_for_dependencies=False)
             return state.services[name]
 
     # ---- starting --------------------------------------------------------------------------
 
-    def _start_missing(self, plan: StagePlan, state: RunState, deadline: float) -> None:
-        started: list[str] = []
+    def _run(
+        self,
+        plan: StagePlan,
+        state: RunState,
+        names: list[str],
+        deadline: float,
+        wait_for_dependencies: bool,
+    ) -> None:
+        call = StartCall(plan, state, self.run_dir, self._report, deadline, self._stop)
         try:
-            for name in self.stage.start_order():
-                recorded = state.services.get(name)
-                if recorded is not None and recorded.is_alive():
-                    self._wait_healthy(plan, state, name, deadline)
-                    self._report(name, "running", self._describe(recorded))
-                    continue
-                started.append(name)
-                self._start(plan, state, name, deadline)
+            call.run(names, wait_for_dependencies)
         except BaseException:
-            # Leave nothing behind that this call started (also on Ctrl-C).
-            for name in reversed(started):
-                self._stop(state, name)
+            # StartCall stopped what it started; keep the record of what still runs.
             if not any(s.is_alive() for s in state.services.values()):
                 RunState.remove(self.run_dir)
             else:
                 state.save()
             raise
 
-    def _start(self, plan: StagePlan, state: RunState, name: str, deadline: float) -> None:
-        launcher, ctx = plan.launchers[name], plan.contexts[name]
-        launcher.check_installed()
-        plan.materialize(name)
-        spec = launcher.prepare(ctx)
-        declared = ctx.service.cpuset
-        cpuset = fold_cpuset(declared, state.allowed_cpus) if declared else None
-        log = self.run_dir / "logs" / f"{name}.log"
-        spawned = spawn(spec.argv, spec.env, spec.cwd, log, cpuset)
-        service_state = ServiceState(
-            kind=launcher.kind,
-            pid=spawned.pid,
-            create_time=spawned.create_time,
-            ports=dict(ctx.ports),
-            cpuset=cpuset,
-            log=str(log),
-            env=ctx.env,
-            argv=spec.argv,
-            started_at=time.time(),
-        )
-        state.services[name] = service_state
-        state.save()  # recorded before waiting, so `down` can stop it even if we are killed
-        self._report(name, "starting", self._describe(service_state))
-        self._wait_healthy(plan, state, name, deadline, first_start=True)
-
-    def _wait_healthy(
-        self,
-        plan: StagePlan,
-        state: RunState,
-        name: str,
-        deadline: float,
-        first_start: bool = False,
-    ) -> None:
-        launcher, ctx = plan.launchers[name], plan.contexts[name]
-        budget = launcher.health_budget(ctx.service)
-        own_deadline = min(deadline, time.monotonic() + budget)
-        interval = launcher.poll_interval(ctx.service)
-        service_state = state.services[name]
-        began = time.monotonic()
-
-        def wait_until(predicate: Callable[[], bool], what: str) -> None:
-            while True:
-                # Alive after the probe too: a probe can pass just as the process dies.
-                if predicate() and service_state.is_alive():
-                    return
-                if not service_state.is_alive():
-                    code = self._exit_code(service_state)
-                    raise self._failure(name, service_state, f"exited{code} before {what}")
-                if time.monotonic() > own_deadline:
-                    waited = time.monotonic() - began
-                    raise self._failure(name, service_state, f"not {what} after {waited:.0f}s")
-                time.sleep(interval)
-
-        if first_start:
-            launcher.after_start(ctx, wait_until)
-        wait_until(lambda: launcher.is_healthy(ctx), "healthy")
-        # On a shared machine another program can take a port between our allocation and
-        # the server's bind, and answer the health probe in its place: the ports must be ours.
-        wanted = set(ctx.ports.values())
-        wait_until(
-            lambda: wanted <= listening_ports(service_state.pid),
-            f"listening on its own ports {sorted(wanted)} (is another program holding one?)",
-        )
-        if first_start:
-            self._report(name, "healthy", self._describe(service_state))
-
-    def _failure(self, name: str, service_state: ServiceState, reason: str) -> ServiceFailed:
-        self._report(name, "failed", reason)
-        log = Path(service_state.log)
-        return ServiceFailed(name, reason, tail(log, LOG_TAIL_LINES), str(log))
-
-    def _exit_code(self, service_state: ServiceState) -> str:
-        code = exit_code(service_state.pid)
-        return f" with code {code}" if code is not None else ""
-
     # ---- stopping --------------------------------------------------------------------------
 
     def _stop(self, state: RunState, name: str, kill: bool = False) -> None:
         service_state = state.services.get(name)
-        if service_state is None or service_state.pid <= 0:
+        if service_state is None:
             return
-        how = " (SIGKILL)" if kill else ""
-        self._report(name, "stopping", f"pid {service_state.pid}{how}")
-        stop_process_group(service_state.pid, service_state.create_time, kill=kill)
-        service_state.pid, service_state.create_time = 0, 0.0  # stopped: nothing to signal
-        self._report(name, "stopped", "")
+        if service_state.pid > 0:
+            running = service_state.is_alive()  # else only collected, without a word
+            how = " (SIGKILL)" if kill else ""
+            if running:
+                self._report(name, "stopping", f"pid {service_state.pid}{how}")
+            stop_process_group(service_state.pid, service_state.create_time, kill=kill)
+            service_state.pid, service_state.create_time = 0, 0.0  # stopped: nothing to signal
+            if running:
+                self._report(name, "stopped", "")
+        for helper in reversed(service_state.helpers):  # after the server that needs them
+            stop_process_group(helper.pid, helper.create_time, kill=kill)
+        service_state.helpers = []
 
     def _stop_order(self, state: RunState) -> list[str]:
         order = [n for n in reversed(self.stage.start_order()) if n in state.services]
@@ -256,12 +205,6 @@ class Supervisor:
                 limits = ", ".join(service.ignored_limits)
                 notes.append(f"{service.name}: {limits} not enforced natively (Docker only)")
         return notes
-
-    @staticmethod
-    def _describe(service_state: ServiceState) -> str:
-        ports = ", ".join(f"{c}->127.0.0.1:{h}" for c, h in sorted(service_state.ports.items()))
-        cpus = f" cpus {service_state.cpuset}" if service_state.cpuset else ""
-        return f"{service_state.kind} pid {service_state.pid} {ports}{cpus}"
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from common.bench import aggregate, demand
+from common.bench import demand
 from common.bench.bench_run import BenchOptions, Cluster, latest_name
 from common.bench.cpu import tree_cpu_seconds
 from common.bench.report import scale_out_lines, workload_table
 from common.bench.results import row_label, row_order
 from common.bench.workloads.retry import send_with_retry
-from tests.bench.fixtures import bench_result
+from tests.bench.fixtures import bench_result, raw_run
 
 # ---- client retry with the same Idempotency-Key ----------------------------------------------
 
@@ -164,20 +164,22 @@ def test_scale_out_without_demands_has_no_bound() -> None:
 
 
 def stage04_result(nodes: int, rps: float, kill_at: float | None = None) -> dict[str, Any]:
-    result = bench_result("stage04_cluster", [rps])
-    demands_ms = {n: 1000 * d for n, d in stage04_demands().items()}
+    """A stage04 result with ``nodes`` active nodes sharing 6 ms of app work per request."""
     active = [f"app{i}" for i in range(1, nodes + 1)]
-    for run in result["runs"]:
-        run["services"] = {
-            n: {"demand_ms": d * 3 / nodes if n.startswith("app") else d}
-            for n, d in demands_ms.items()
-            if not n.startswith("app") or n in active
-        }
-    result["summary"] = aggregate.summarize(result["runs"])
+    demands_ms = {
+        n: (1000 * d * 3 / nodes if n.startswith("app") else 1000 * d)
+        for n, d in stage04_demands().items()
+        if not n.startswith("app") or n in active
+    }
+    result = bench_result(
+        "stage04_cluster",
+        [rps],
+        runs=[raw_run(1, rps, demands_ms, STAGE04_CPUSETS)],
+        cpusets=STAGE04_CPUSETS,
+    )
     result["nodes"] = nodes
     result["cluster"] = {"balancer": "lb", "nodes": ["app1", "app2", "app3"], "active": active}
     result["settings"] = {"nodes": nodes, "kill_node_at": kill_at}
-    result["target"] = {"services": {n: {"declared_cpuset": c} for n, c in STAGE04_CPUSETS.items()}}
     options = BenchOptions(
         "stage04_cluster", nodes=nodes, kill_node_at=kill_at, kill_node="app2" if kill_at else None
     )
@@ -213,8 +215,11 @@ def test_report_shows_rows_per_node_count_and_the_bound_table() -> None:
     assert "| stage04_cluster (3 nodes) | 100.0" in text
     assert "| stage04_cluster (3 nodes, node killed at 5 s) | 80.0" in text
     assert "scale-out bound — computed from measured service demands, not measured" in text
-    assert "D_app = 6.00 ms (app1 + app2 + app3, in `stage04_cluster (3 nodes)`)" in text
-    assert "| 3 | 500 | app | 500 | 100.0 |" in text
-    assert "| 1 | 167 | app | 167 | 90.0 |" in text
-    assert "| 12 | 1,000 | db | 2,000 | - |" in text
+    assert "the run with the most nodes (`stage04_cluster (3 nodes)`)" in text
+    assert "D_app = 6.00 ms" in text
+    # Measured node counts: that result's own bound; the others: projected.
+    assert "| 3 | 500 | app1 | 500 | `stage04_cluster (3 nodes)`'s own demands | 100.0 |" in text
+    assert "| 1 | 167 | app1 | 167 | `stage04_cluster (1 node)`'s own demands | 90.0 |" in text
+    assert "| 2 | 333 | app | 333 | projected from `stage04_cluster (3 nodes)` | - |" in text
+    assert "| 12 | 1,000 | db | 2,000 | projected from `stage04_cluster (3 nodes)` | - |" in text
     assert "`shop bench stage04_cluster --workload mixed" in text and "--nodes 3`" in text

@@ -8,8 +8,9 @@ from collections import Counter
 import pytest
 
 from common.bench import aggregate, demand, protocol
+from common.bench.counts import business_outcomes
 from common.bench.report import gain, render_markdown, workload_table
-from common.bench.runs import ServiceSample, business_outcomes, is_saturated, summarize_run
+from common.bench.runs import ServiceSample, is_saturated, summarize_run
 from common.bench.zipf import ZipfSampler
 from tests.bench.fixtures import bench_result, calibration_result, driver_stats
 
@@ -47,16 +48,15 @@ def test_sampler_rejects_empty_catalog() -> None:
 
 def test_shared_cpuset_is_one_server() -> None:
     tiers = [demand.tier("app", 6.0, "0"), demand.tier("db", 2.0, "0")]
-    (server,) = demand.servers(tiers, requests=2000, seconds=10.0, machine_cores=2)
+    (server,) = demand.servers(tiers, requests=2000, machine_cores=2)
     assert server.tiers == ("app", "db") and server.cores == 1
     assert server.demand_s == pytest.approx(0.004)  # 8 CPU s / 2000 requests
     assert server.bound_rps == pytest.approx(250.0)  # 1 core / 4 ms
-    assert server.utilization == pytest.approx(0.8)  # 200 req/s * 4 ms
 
 
 def test_bottleneck_is_lowest_bound_with_declared_cores() -> None:
     tiers = [demand.tier("app", 6.0, "0-1"), demand.tier("db", 4.0, "2")]
-    found = demand.servers(tiers, requests=1000, seconds=10.0, machine_cores=2)
+    found = demand.servers(tiers, requests=1000, machine_cores=2)
     by_tiers = {s.tiers: s for s in found}
     assert by_tiers[("app",)].bound_rps == pytest.approx(2 / 0.006)
     assert by_tiers[("db",)].bound_rps == pytest.approx(1 / 0.004)
@@ -72,12 +72,12 @@ def test_overlapping_cpusets_merge_and_unpinned_uses_machine() -> None:
     ]
     groups = [[t.name for t in g] for g in demand.group_servers(tiers)]
     assert groups == [["a", "b"], ["c"]]
-    found = demand.servers(tiers, 100, 1.0, machine_cores=4)
+    found = demand.servers(tiers, 100, machine_cores=4)
     assert [s.cores for s in found] == [3, 4]
 
 
 def test_zero_requests_gives_no_bound() -> None:
-    (server,) = demand.servers([demand.tier("app", 1.0, "0")], 0, 10.0, 2)
+    (server,) = demand.servers([demand.tier("app", 1.0, "0")], 0, 2)
     assert server.bound_rps is None and demand.bottleneck([server]) is None
 
 
@@ -106,7 +106,7 @@ def test_summarize_run_demands_db_and_validity() -> None:
         {"db": {"Questions": 4000, "Com_select": 3000}},
         machine_cores=2,
     )
-    assert run["throughput_rps"] == pytest.approx(100.0)
+    assert run["throughput_rps"] == pytest.approx(100.0)  # 1000 answered, none failed
     assert run["services"]["app"]["demand_ms"] == pytest.approx(3.0)
     assert run["bottleneck"]["bound_rps"] == pytest.approx(250.0)
     assert run["db"]["db"]["queries_per_request"] == pytest.approx(4.0)
@@ -120,6 +120,7 @@ def test_saturated_generator_invalidates_run() -> None:
     assert run["generator"]["saturated"] and not run["valid"]
     summary = aggregate.summarize([run])
     assert summary["valid_runs"] == 0 and summary["invalid_runs"] == [1]
+    assert summary["invalid_reasons"] == {"1": ["generator saturated"]}
     assert summary["throughput_rps"] is None
 
 
@@ -141,7 +142,8 @@ def test_workload_table_renders_row_and_command() -> None:
     rows = [bench_result("stage01_single", [190.0, 200.0, 210.0])]
     text = "\n".join(workload_table(rows))
     assert "| stage01_single | 200.0 (190.0-210.0, 10.0%) | 100 / 150 / 190 |" in text
-    assert "app 2.00, db 0.50" in text and "db+app (1 core): saturates at 400 req/s" in text
+    assert "app 2.00, db 0.50" in text
+    assert "app+db (1 declared core, 2.50 ms/request): 400 req/s" in text
     assert "`shop bench stage01_single --workload mixed`" in text
 
 
@@ -166,6 +168,10 @@ def test_charts_are_drawn(tmp_path: pytest.TempPathFactory) -> None:
         bench_result("stage02_split", [300.0, 320.0], demand_app=1.2),
     ]
     drawn = draw_charts(rows, calibration_result(), out)
+    stale = out / "old-workload-throughput.png"  # a workload no longer reported
+    stale.write_bytes(b"png")
+    drawn = draw_charts(rows, calibration_result(), out)
+    assert not stale.exists()
     assert [p.name for p in drawn["mixed"]] == [
         "mixed-throughput.png",
         "mixed-latency.png",

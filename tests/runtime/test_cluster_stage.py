@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 
 from common.runtime.supervisor import Supervisor
@@ -21,6 +24,12 @@ host, port = sys.argv[1].rsplit(":", 1)
 redis_host, redis_port = os.environ["REDIS_ADDR"].rsplit(":", 1)
 
 class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = str(len(self.rfile.read(int(self.headers["Content-Length"])))).encode()
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(body)
+
     def do_GET(self):
         with socket.create_connection((redis_host, int(redis_port)), timeout=2) as redis:
             redis.sendall(b"INCR hits\\r\\n")
@@ -94,6 +103,16 @@ def test_nginx_balances_app_nodes_that_share_redis_and_survives_a_node_loss(
             "nginx",
         ]
         assert state.url == f"http://127.0.0.1:{state.services['lb'].ports[80]}"
+
+        # nginx's workers run unprivileged, and still write their temp files.
+        lb = psutil.Process(state.services["lb"].pid)
+        if os.geteuid() == 0:
+            assert lb.username() == "root"
+            assert {w.username() for w in lb.children()} == {"www-data"}
+        # A request body beyond nginx's buffer is written to a temp file first.
+        big = urllib.request.Request(state.url, data=b"x" * 500_000, method="POST")
+        with urllib.request.urlopen(big, timeout=10) as response:
+            assert response.read() == b"500000"
 
         answers = [http_get(state.url).split() for _ in range(6)]
         assert {node for node, _ in answers} == {"app1", "app2"}  # round robin

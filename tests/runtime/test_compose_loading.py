@@ -20,7 +20,7 @@ def test_stage01_loads_by_name_directory_and_file() -> None:
     by_file = load_stage(repo_root() / "stage01_single" / "compose.yaml")
     assert by_name.name == by_dir.name == by_file.name == "stage01_single"
     assert by_name.dir == repo_root() / "stage01_single"
-    assert list(by_name.services) == ["db", "app"]
+    assert list(by_name.services) == ["db", "seed", "app"]
 
 
 def test_stage01_services_are_parsed() -> None:
@@ -29,10 +29,13 @@ def test_stage01_services_are_parsed() -> None:
     assert db.image_repository == "mariadb"
     assert db.command == ["--innodb-buffer-pool-size=256M", "--max-connections=200"]
     assert db.volumes == [Mount("/var/lib/mysql", "db-data", "volume")]
-    assert db.healthcheck is not None and db.healthcheck.interval == 2.0
+    assert db.healthcheck is not None and db.healthcheck.interval == 30.0
     assert db.ignored_limits == ["mem_limit"]
     assert app.ports == [PortSpec(8000, 8000)]
-    assert app.depends_on == [Dependency("db", "service_healthy")]
+    assert app.depends_on == [
+        Dependency("db", "service_healthy"),
+        Dependency("seed", "service_completed_successfully"),
+    ]
     assert app.environment["SHOP_IMAGE_DIR"] == "/data/images"
     assert launcher_for(db).kind == "mariadb"
     assert launcher_for(app).kind == "generic"
@@ -71,9 +74,9 @@ def test_depends_on_cycle_is_reported(write_stage: StageWriter) -> None:
 def test_unknown_image_names_the_service_and_where_to_add_a_launcher(
     write_stage: StageWriter,
 ) -> None:
-    stage = write_stage("services: {search: {image: 'elasticsearch:8'}}")
-    with pytest.raises(ComposeError, match=r"'search'.*common/runtime/launchers"):
-        launcher_for(stage.services["search"])
+    stage = write_stage("services: {sessions: {image: 'memcached:1.6'}}")
+    with pytest.raises(ComposeError, match=r"'sessions'.*common/runtime/launchers"):
+        launcher_for(stage.services["sessions"])
 
 
 def test_port_volume_and_environment_forms(write_stage: StageWriter, tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ def split(
         # Built here, it also proves a second process may create the bucket again.
         from stage02_split.app import build_shop
 
-        shop = build_shop(_app_settings(state))
+        shop = build_shop(_app_settings(supervisor.stage, state))
         seed_shop(
             shop.operations,
             SeedSize(products=PRODUCTS, categories=4, users=USERS, image_bytes=2048),

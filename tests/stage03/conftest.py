@@ -34,6 +34,7 @@ class Stage03:
 
 @pytest.fixture(scope="package")
 def stage03(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage03]:
+    from common.runtime import roles
     from common.runtime.compose import load_stage
     from common.runtime.supervisor import Supervisor
     from common.seed import SeedSize, seed_shop
@@ -42,7 +43,7 @@ def stage03(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage03]:
     supervisor = Supervisor(load_stage(STAGE), run_dir=tmp_path_factory.mktemp("stage03"))
     try:
         state = supervisor.up(timeout=240)
-        env = next(dict(s.env) for s in state.services.values() if "SHOP_DATABASE_URL" in s.env)
+        env = roles.settings_environment(supervisor.stage, state)
         stage = Stage03(supervisor, str(state.url), env, None)
         stage.shop = composition_root(STAGE).build_shop(stage.settings())
         seed_shop(

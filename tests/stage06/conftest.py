@@ -24,10 +24,10 @@ from common.commands import service_chaos
 from common.config import Settings
 from common.rpc.client import Exchange
 from common.rpc.clients import ServiceClients
+from common.runtime import roles
 from common.runtime.compose import load_stage
 from common.runtime.state import RunState
 from common.runtime.supervisor import Supervisor
-from common.stages import settings_environment
 from tests.stage_fixture import SEEDED_PASSWORD, HttpClient, artifacts_dir
 
 STAGE = "stage06_services"
@@ -105,7 +105,8 @@ def stage06(
     supervisor = Supervisor(load_stage(STAGE), run_dir=tmp_path_factory.mktemp("stage06-run"))
     try:
         state = supervisor.up(timeout=300)
-        services = Services(supervisor, Settings.from_env(settings_environment(state)), None)
+        settings = Settings.from_env(roles.settings_environment(supervisor.stage, state))
+        services = Services(supervisor, settings, None)
         services.shop = build_shop(services.settings, observer=services.record)
         seed_shop(
             services.shop.operations,

@@ -29,8 +29,8 @@ ORDER_NAME = "/api/orders"
 SEARCH_TERMS = tuple(w.lower() for w in (*ADJECTIVES, *MATERIALS, *NOUNS))
 
 
-class ShopUser(FastHttpUser):
-    """Base of every workload user; not run by itself."""
+class SeededUser(FastHttpUser):
+    """A simulated client with its own account and reproducible randomness (abstract)."""
 
     abstract = True
     # One counter for all user classes of the process: each user gets its own account.
@@ -40,23 +40,39 @@ class ShopUser(FastHttpUser):
     index: int
     rng: random.Random
     popular: ZipfSampler
-    categories: list[str]
 
     def wait_time(self) -> float:
         return self.config.think_seconds
 
     def on_start(self) -> None:
         self.config = WorkloadConfig.from_env()
-        self.index = next(ShopUser._indices)
+        self.index = next(SeededUser._indices)
         self.rng = random.Random(f"{self.config.seed}:{self.index}")
         self.popular = ZipfSampler(self.config.products, self.rng)
-        self.categories = []
-
-    # ---- browsing --------------------------------------------------------------------------
 
     def popular_product_id(self) -> int:
         # Rank k is product id k: ids 1..N exist after seeding; id 1 is the best seller.
         return self.popular.sample()
+
+    def account_email(self) -> str:
+        return f"user{self.index % self.config.users + 1}@example.com"
+
+    def search_term(self) -> str:
+        return self.rng.choice(SEARCH_TERMS)
+
+
+class ShopUser(SeededUser):
+    """A JSON API client (the ``-api`` workloads, and the API share of ``mixed``); not run
+    by itself."""
+
+    abstract = True
+    categories: list[str]
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.categories = []
+
+    # ---- browsing --------------------------------------------------------------------------
 
     def view_product(self, product_id: int) -> dict[str, Any] | None:
         with self.client.get(
@@ -93,15 +109,15 @@ class ShopUser(FastHttpUser):
         self.client.get(f"/api/products?category={slug}&per_page=20", name="/api/products?category")
 
     def search(self) -> None:
-        term = self.rng.choice(SEARCH_TERMS)
+        term = self.search_term()
         self.client.get(f"/api/products?q={quote(term)}&per_page=20", name="/api/products?q")
 
     # ---- buying ----------------------------------------------------------------------------
 
     def log_in(self) -> None:
-        email = f"user{self.index % self.config.users + 1}@example.com"
+        email = self.account_email()
 
-        def judge(response: Any) -> bool:
+        def accepted(response: Any) -> bool:
             if response.status_code == 200:
                 return True
             response.failure(
@@ -119,7 +135,7 @@ class ShopUser(FastHttpUser):
                 catch_response=True,
             ),
             "/api/sessions",
-            judge,
+            accepted,
         )
 
     def put_in_cart(self, product_id: int, qty: int) -> bool:
@@ -130,7 +146,7 @@ class ShopUser(FastHttpUser):
             name=CART_NAME,
             catch_response=True,
         ) as response:
-            return _judge(response, CART_NAME)
+            return judge(response, CART_NAME)
 
     def check_out(self) -> bool:
         """POST the cart as an order with a fresh Idempotency-Key; True if placed.
@@ -143,7 +159,7 @@ class ShopUser(FastHttpUser):
                 "/api/orders", json={}, headers=headers, name=ORDER_NAME, catch_response=True
             ),
             ORDER_NAME,
-            lambda response: _judge(response, ORDER_NAME, expected=201),
+            lambda response: judge(response, ORDER_NAME, expected=201),
         )
 
     def buy(self, product_ids: list[int]) -> bool:
@@ -158,7 +174,7 @@ class ShopUser(FastHttpUser):
         return False
 
 
-def _judge(response: Any, name: str, expected: int = 200) -> bool:
+def judge(response: Any, name: str, expected: int = 200) -> bool:
     """Mark a catch_response request: success, business outcome (renamed) or failure."""
     if response.status_code == expected:
         return True

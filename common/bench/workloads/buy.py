@@ -1,4 +1,7 @@
-"""Buy: log in once, look at a product, put it (and sometimes a second) in the cart, check out.
+"""buy: people buying through the HTML pages. Each visit: log in through the login form (a
+returning visitor still has its session), open a product page and submit its add-to-cart form
+(30 %: a second product too), open the checkout page and submit its form (CSRF token and
+idempotency key as the page gives them), land on the order page; 20 % then open their orders.
 
 locust -f common/bench/workloads/buy.py --host http://127.0.0.1:8000
 """
@@ -7,23 +10,25 @@ from __future__ import annotations
 
 from locust import task
 
-from common.bench.workloads.base import ShopUser
+from common.bench.workloads.browser import BrowserUser
+
+SECOND_PRODUCT_SHARE = 0.3
+ORDERS_PAGE_SHARE = 0.2
 
 
-class BuyingUser(ShopUser):
-    """A logged-in customer; 409 out_of_stock is an expected outcome, counted separately."""
-
-    def on_start(self) -> None:
-        super().on_start()
-        self.log_in()
+class HtmlBuyer(BrowserUser):
+    """A customer; an order the shop does not place (out of stock) is an expected outcome."""
 
     @task
     def purchase(self) -> None:
+        self.start_visit()
+        if not self.signed_in and not self.log_in():
+            return
         first = self.popular_product_id()
-        self.view_product(first)
         wanted = [first]
-        if self.rng.random() < 0.3:
+        if self.rng.random() < SECOND_PRODUCT_SHARE:
             second = self.popular_product_id()
             if second != first:
                 wanted.append(second)
-        self.buy(wanted)
+        if self.buy(wanted) and self.rng.random() < ORDERS_PAGE_SHARE:
+            self.open_page("/orders", "orders")

@@ -34,6 +34,11 @@ class WorkloadConfig:
     password: str = "password123"
     hot_products: int = 5  # flash sale: the few products everybody wants
     think_seconds: float = 0.0  # wait between tasks; 0 = closed loop at full speed
+    # HTML visitors (workloads/browser.py), stated in docs/benchmarking.md:
+    new_visitor_share: float = 0.3  # share of visits by a new visitor: no cookies, empty cache
+    visit_pages: float = 5.0  # mean page views of a browsing visit (geometric)
+    lazy_in_view: int = 8  # loading=lazy images fetched per page: the first screen's
+    asset_connections: int = 6  # subresources fetched in parallel, as a browser per host
 
     @classmethod
     def from_env(cls) -> WorkloadConfig:
@@ -44,6 +49,10 @@ class WorkloadConfig:
             password=os.environ.get("SHOP_BENCH_PASSWORD", cls.password),
             hot_products=_int("SHOP_BENCH_HOT_PRODUCTS", cls.hot_products),
             think_seconds=_float("SHOP_BENCH_THINK_SECONDS", cls.think_seconds),
+            new_visitor_share=_float("SHOP_BENCH_NEW_VISITOR_SHARE", cls.new_visitor_share),
+            visit_pages=_float("SHOP_BENCH_VISIT_PAGES", cls.visit_pages),
+            lazy_in_view=_int("SHOP_BENCH_LAZY_IN_VIEW", cls.lazy_in_view),
+            asset_connections=_int("SHOP_BENCH_ASSET_CONNECTIONS", cls.asset_connections),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -54,4 +63,8 @@ class WorkloadConfig:
             "SHOP_BENCH_PASSWORD": self.password,
             "SHOP_BENCH_HOT_PRODUCTS": str(self.hot_products),
             "SHOP_BENCH_THINK_SECONDS": str(self.think_seconds),
+            "SHOP_BENCH_NEW_VISITOR_SHARE": str(self.new_visitor_share),
+            "SHOP_BENCH_VISIT_PAGES": str(self.visit_pages),
+            "SHOP_BENCH_LAZY_IN_VIEW": str(self.lazy_in_view),
+            "SHOP_BENCH_ASSET_CONNECTIONS": str(self.asset_connections),
         }

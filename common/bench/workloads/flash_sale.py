@@ -1,7 +1,8 @@
-"""Flash sale: many buyers after a few hot products (SHOP_BENCH_HOT_PRODUCTS, default 5).
+"""flash_sale: many people after a few hot products (SHOP_BENCH_HOT_PRODUCTS, default 5),
+through the HTML pages: log in, product page, add to cart, checkout.
 
-Stock runs out during the run: 409 out_of_stock then becomes the common answer, which is the
-point (no unit oversold, no 500s). `shop bench` restores stock between runs.
+Stock runs out during the run: product pages then offer no add-to-cart form and checkouts are
+not placed, which is the point (no unit oversold, no 500s). `shop bench` restocks between runs.
 
     locust -f common/bench/workloads/flash_sale.py --host http://127.0.0.1:8000
 """
@@ -10,16 +11,13 @@ from __future__ import annotations
 
 from locust import task
 
-from common.bench.workloads.base import ShopUser
+from common.bench.workloads.browser import BrowserUser
 
 
-class FlashSaleBuyer(ShopUser):
-    def on_start(self) -> None:
-        super().on_start()
-        self.log_in()
-
+class HtmlFlashSaleBuyer(BrowserUser):
     @task
     def grab(self) -> None:
-        product_id = self.rng.randint(1, self.config.hot_products)
-        self.view_product(product_id)
-        self.buy([product_id])
+        self.start_visit()
+        if not self.signed_in and not self.log_in():
+            return
+        self.buy([self.rng.randint(1, self.config.hot_products)])

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from common.runtime.compose import Service
 from common.runtime.errors import ComposeError
-from common.runtime.launchers.base import LaunchContext, Launcher, LaunchSpec
+from common.runtime.launchers.base import Helper, LaunchContext, Launcher, LaunchSpec
+from common.runtime.launchers.elasticsearch import ElasticsearchLauncher
 from common.runtime.launchers.generic import GenericLauncher
 from common.runtime.launchers.mariadb import MariaDBLauncher
 from common.runtime.launchers.minio import MinioLauncher
 from common.runtime.launchers.nginx import NginxLauncher
+from common.runtime.launchers.rabbitmq import RabbitMQLauncher
 from common.runtime.launchers.redis import RedisLauncher
 
 LAUNCHERS: tuple[type[Launcher], ...] = (
@@ -20,9 +22,11 @@ LAUNCHERS: tuple[type[Launcher], ...] = (
     RedisLauncher,
     NginxLauncher,
     MinioLauncher,
+    ElasticsearchLauncher,
+    RabbitMQLauncher,
 )
 
-__all__ = ["LAUNCHERS", "LaunchContext", "LaunchSpec", "Launcher", "launcher_for"]
+__all__ = ["LAUNCHERS", "Helper", "LaunchContext", "LaunchSpec", "Launcher", "launcher_for"]
 
 
 def launcher_for(service: Service) -> Launcher:

@@ -2,7 +2,15 @@
 
 The mounted config is written for a container: it listens on port 80 of its own address,
 logs to /var/log/nginx, runs workers as `nginx`. Natively those become the allocated loopback
-port, files in the run directory, and the current user.
+port, files in the run directory, and Debian's unprivileged web user.
+
+Who runs what: the master runs as the runner and its workers as `www-data` (a root runner;
+otherwise everything runs as the runner, who cannot switch). That is nginx's own design: the
+master reads the config, binds the port and opens the log files, which the workers inherit,
+so those stay where they are in the run dir. Workers only need what they touch by path: the
+temp directories (request bodies, large proxied responses), given to them in a directory they
+own and can reach, and the files they serve, which must be readable by others. Running the
+whole nginx as www-data would also need the config, pid and logs moved where it can write.
 """
 
 from __future__ import annotations
@@ -10,12 +18,15 @@ from __future__ import annotations
 import os
 import re
 
+from common.runtime import users
+from common.runtime.errors import ServiceFailed
 from common.runtime.health import http_answers
 from common.runtime.launchers.base import LaunchContext, Launcher, LaunchSpec, find_binary
 
 MAIN_CONFIG = "/etc/nginx/nginx.conf"
 CONF_D = "/etc/nginx/conf.d"
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+WORKER_USER = "www-data"  # Debian's web server user (the image's is `nginx`)
 
 _BARE_LISTEN = re.compile(r"(\blisten\s+)(?:\*:)?(\d+)(?=[\s;])")
 _IPV6_LISTEN = re.compile(r"^\s*listen\s+\[[^\]]*\][^;]*;\s*$", re.MULTILINE)
@@ -41,13 +52,16 @@ class NginxLauncher(Launcher):
         # Name the mounted conf.d files by their container paths; the path rule maps them.
         text = _CONF_D_GLOB.sub(lambda _: self._conf_d_includes(ctx), text)
         if "http {" in text and "proxy_temp_path" not in text:
-            # The package's temp dirs belong to www-data; keep ours in the run dir.
-            temp = " ".join(f"{k}_temp_path {ctx.data_dir / k};" for k in TEMP_PATHS)
+            # The package's temp dirs are shared by every nginx; ours are the run's own.
+            temp_dir = ctx.owned_dir_path(ctx.data_dir / "temp", WORKER_USER)
+            temp = " ".join(f"{k}_temp_path {temp_dir / k};" for k in TEMP_PATHS)
             text = text.replace("http {", "http {\n    " + temp, 1)
         return text
 
     def prepare(self, ctx: LaunchContext) -> LaunchSpec:
         ctx.data_dir.mkdir(parents=True, exist_ok=True)
+        # The workers' temp paths (rewrite_config named them): owned by them, reachable.
+        ctx.owned_dir(ctx.data_dir / "temp", WORKER_USER)
         config = ctx.mounted(MAIN_CONFIG)
         if config is None:
             config = ctx.config_dir / "nginx.conf"
@@ -55,13 +69,29 @@ class NginxLauncher(Launcher):
             main = self.rewrite_config(self._main_config_for_conf_d(), ctx)
             config.write_text(ctx.rewriter.text(main))
         globals_ = f"daemon off; pid {ctx.data_dir / 'nginx.pid'};"
-        if os.geteuid() == 0:
-            globals_ += " user root;"  # workers must write the run dir's temp paths
+        workers = users.run_as(WORKER_USER)
+        if workers is not None:
+            self._check_served_files_reachable(ctx, workers)
+            globals_ += f" user {workers.name};"
         argv = [find_binary("nginx") or "nginx", "-c", str(config), "-e", "stderr", "-g", globals_]
         return LaunchSpec(argv=argv, env=dict(os.environ), cwd=ctx.data_dir)
 
     def is_healthy(self, ctx: LaunchContext) -> bool:
         return all(http_answers(port) for port in ctx.ports.values())
+
+    def _check_served_files_reachable(self, ctx: LaunchContext, workers: users.Account) -> None:
+        """Mounted directories are served by the workers: say so now, not as 403s later."""
+        for target, path in ctx.mounts.items():
+            if path.is_relative_to(ctx.config_dir):
+                continue  # a rewritten config file: read by the master
+            blocked = users.blocking_parent(workers, path / "_")
+            if blocked is not None:
+                raise ServiceFailed(
+                    ctx.name,
+                    f"serves {target} from {path}, which its workers (user {workers.name}) "
+                    f"cannot reach: {blocked} is closed to others. Let them through "
+                    f"(chmod o+x {blocked}) or run the stage as a normal user",
+                )
 
     def _conf_d_includes(self, ctx: LaunchContext) -> str:
         targets = [t for t in sorted(ctx.mounts) if t.startswith(CONF_D + "/")]

@@ -1,0 +1,1 @@
+"""Backlog probes of asynchronous servers (see common/bench/backlog.py)."""

@@ -1,0 +1,47 @@
+"""stage04 with its roles written in compose (and a seed job), run natively: chaos and the
+bench find its nodes, gateway and settings by role; x-shop.cpuset pins its servers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from common.bench.stage import app_settings
+from common.commands.chaos import find_nodes
+from common.runtime.compose import load_stage
+from common.runtime.cpus import fold_cpuset
+from common.runtime.supervisor import Supervisor
+
+from .helpers import http_get, live_pids, process_tree_pids
+from .stage04_copy import SEED_PRODUCTS, annotated_stage04
+
+pytestmark = pytest.mark.servers
+
+
+def test_stage04_with_roles_and_a_seed_job_runs_natively(tmp_path: Path, run_dir: Path) -> None:
+    stage = load_stage(annotated_stage04(tmp_path / "source", seed_job=True))
+    supervisor = Supervisor(stage, cpus="0,1")
+    try:
+        state = supervisor.up(timeout=300)
+        seed = state.services["seed"]
+        assert seed.completed and seed.role == "seed"
+        assert all(state.services[n].started_at > seed.started_at for n in ("app1", "app2"))
+
+        assert find_nodes(supervisor, state) == ("lb", ["app1", "app2", "app3"])
+        settings = app_settings(stage, state)
+        assert settings.database_url.endswith(f"@127.0.0.1:{state.services['db'].ports[3306]}/shop")
+
+        # Natively each server has the CPUs x-shop gives it, folded onto the allowed ones;
+        # the plain cpuset ("1" for every node) is only the Docker placement.
+        assert state.services["app2"].cpuset == fold_cpuset("4", [0, 1]) == "0"
+        assert state.services["app3"].cpuset == fold_cpuset("5", [0, 1]) == "1"
+
+        # The data the seed job wrote, served through the gateway.
+        products = json.loads(http_get(f"{state.url}/api/products?per_page=1"))
+        assert products["total"] == SEED_PRODUCTS
+        pids = process_tree_pids(state)
+    finally:
+        supervisor.down(purge=True)
+    assert live_pids(pids) == []
