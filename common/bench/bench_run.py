@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -60,6 +60,7 @@ class BenchOptions:
     nodes: int | None = None  # app nodes left running behind the load balancer (None: all)
     kill_node_at: float | None = None  # seconds into each measured window: SIGKILL a node
     kill_node: str | None = None  # which node (default: the last active one)
+    chaos: str | None = None  # a business service down or slow for every run (service_chaos)
     allow_dirty: bool = False  # measure a tree with uncommitted changes (and say so)
 
     def command(self) -> str:
@@ -85,6 +86,8 @@ class BenchOptions:
             parts.append(f"--kill-node-at {self.kill_node_at:g}")
             if self.kill_node:
                 parts.append(f"--kill-node {self.kill_node}")
+        if self.chaos:
+            parts.append(f"--chaos {self.chaos}")
         if self.allow_dirty:
             parts.append("--allow-dirty")
         return " ".join(parts)
@@ -110,6 +113,8 @@ def latest_name(options: BenchOptions, cluster: Cluster | None) -> str:
         name += f"-{len(cluster.active)}nodes"
     if options.kill_node_at is not None:
         name += "-kill"
+    if options.chaos:
+        name += "-chaos-" + options.chaos.replace(":", "-").replace("=", "")
     return name + ".json"
 
 
@@ -140,12 +145,17 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
             "seeded accounts; some carts are shared[/]"
         )
 
-    if options.host and (options.nodes is not None or options.kill_node_at is not None):
-        raise BenchError("--nodes and --kill-node-at need the native runner: not with --host")
+    if options.host and (
+        options.nodes is not None or options.kill_node_at is not None or options.chaos
+    ):
+        raise BenchError(
+            "--nodes, --kill-node-at and --chaos need the native runner: not with --host"
+        )
     if options.kill_node_at is not None and not 0 <= options.kill_node_at < options.duration:
         raise BenchError("--kill-node-at must fall inside the measured window (< --duration)")
     running = None
     cluster = None
+    undo_chaos = None
     if options.host:
         url = options.host.rstrip("/")
         console.print(
@@ -158,11 +168,15 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
     try:
         if running is not None:
             cluster = _set_nodes(options, running, console)
+            undo_chaos = _break_service(options, running, console)
         waited = wait_ready(url)
         console.print(f"readiness gate: {url}/readyz ready after {waited:.1f}s")
         result = _measure(options, config, size, url, running, cluster, console)
         result["code"] = {**code, "allow_dirty": options.allow_dirty}
     finally:
+        if undo_chaos is not None:
+            console.print(f"--chaos: putting {options.chaos} back")
+            undo_chaos()
         if running is not None and running.started_here and not options.keep_up:
             console.print(f"stopping {options.stage} (started by this bench; --keep-up keeps it)")
             running.supervisor.down()
@@ -246,6 +260,26 @@ def _set_nodes(options: BenchOptions, running: RunningStage, console: Console) -
         if len(cluster.active) < 2:
             raise BenchError("--kill-node-at with one node takes the shop down: use --nodes >= 2")
     return cluster
+
+
+def _break_service(
+    options: BenchOptions, running: RunningStage, console: Console
+) -> Callable[[], None] | None:
+    """--chaos: stop or slow a business service for every run; returns what puts it back."""
+    if not options.chaos:
+        return None
+    from click import ClickException
+
+    from common.commands.service_chaos import ChaosSpec, target
+
+    spec = ChaosSpec.parse(options.chaos)
+    try:
+        undo = spec.apply(target(running.supervisor, running.state, spec.service))
+    except ClickException as exc:
+        raise BenchError(f"--chaos {spec}: {exc.message}") from exc
+    _refresh(running)
+    console.print(f"--chaos {spec}: every run of this bench has {spec.service} broken")
+    return undo
 
 
 def _refresh(running: RunningStage) -> None:

@@ -36,6 +36,7 @@ def bench() -> None:
       shop bench stage01_single --workload mixed-api  JSON API clients only
       shop bench stage04_cluster --nodes 2            balance over app1, app2 only
       shop bench stage04_cluster --kill-node-at 10    SIGKILL a node 10 s into each window
+      shop bench stage06_services --chaos payment:down    every run with payment down
       shop bench calibrate               the generator's ceiling against nginx
       shop report                        results/ -> docs/results.md, bounds.md, charts
 
@@ -123,6 +124,13 @@ def bench() -> None:
     help="The node --kill-node-at kills, e.g. app2 (default: the last active node).",
 )
 @click.option(
+    "--chaos",
+    metavar="SERVICE:down|SERVICE:slow=MS",
+    help="Stage with business services (stage06 on): stop a service (e.g. payment:down), or "
+    "make it answer MS milliseconds late (payment:slow=2000), for every run, as `shop chaos` "
+    "does; it is put back after the runs. Compare with the same run healthy.",
+)
+@click.option(
     "--allow-dirty",
     is_flag=True,
     help="Measure a working tree with uncommitted changes (refused otherwise: a published "
@@ -150,6 +158,7 @@ def run(
     nodes: int | None,
     kill_node_at: float | None,
     kill_node: str | None,
+    chaos: str | None,
     allow_dirty: bool,
     out: Path | None,
 ) -> None:
@@ -170,6 +179,13 @@ def run(
         raise click.BadParameter("--runs, --users and --duration must be positive")
     if kill_node and kill_node_at is None:
         raise click.BadParameter("--kill-node needs --kill-node-at SECONDS")
+    if chaos is not None:
+        from common.commands.service_chaos import ChaosSpec
+
+        try:
+            chaos = str(ChaosSpec.parse(chaos))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--chaos") from exc
     options = BenchOptions(
         stage=stage,
         workload=workload,
@@ -187,6 +203,7 @@ def run(
         nodes=nodes,
         kill_node_at=kill_node_at,
         kill_node=kill_node,
+        chaos=chaos,
         allow_dirty=allow_dirty,
     )
     run_bench(options, Console(), out)
