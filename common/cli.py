@@ -9,6 +9,7 @@ from common.commands.admin import register as register_admin
 from common.commands.chaos import chaos
 from common.commands.data import seed
 from common.commands.demo import demo
+from common.commands.memory import memory
 from common.commands.stage import with_seeding
 
 
@@ -35,6 +36,7 @@ def build_cli() -> click.Group:
     register_bench(shop)
     shop.add_command(chaos)
     shop.add_command(demo)
+    shop.add_command(memory)
     return shop
 
 
