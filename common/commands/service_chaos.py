@@ -63,7 +63,7 @@ class ServiceTarget:
             self.state = state
 
 
-def open_service(stage: str, service: str) -> ServiceTarget:
+def running(stage: str) -> tuple[Supervisor, RunState]:
     try:
         supervisor = Supervisor(load_stage(stage))
     except RuntimeFailure as exc:
@@ -71,7 +71,11 @@ def open_service(stage: str, service: str) -> ServiceTarget:
     state = supervisor.status()
     if state is None:
         raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
-    return target(supervisor, state, service)
+    return supervisor, state
+
+
+def open_service(stage: str, service: str) -> ServiceTarget:
+    return target(*running(stage), service)
 
 
 def target(supervisor: Supervisor, state: RunState, service: str) -> ServiceTarget:
@@ -200,13 +204,7 @@ class ChaosSpec:
 @click.argument("stage")
 def services(stage: str) -> None:
     """List STAGE's business services: their instances, up or down, and added latency."""
-    try:
-        supervisor = Supervisor(load_stage(stage))
-    except RuntimeFailure as exc:
-        raise click.ClickException(str(exc)) from exc
-    state = supervisor.status()
-    if state is None:
-        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
+    supervisor, state = running(stage)
     for service, instances in business_services(supervisor, state).items():
         found = target(supervisor, state, service)
         for instance in instances:
