@@ -18,9 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import yaml
-
 from common.runtime.compose import Stage
+from common.runtime.roles import role_of
 from common.runtime.state import RunState
 
 
@@ -199,17 +198,6 @@ def probes_for(
     return found
 
 
-# ---- INTERIM: the role of each service ------------------------------------------------------
-# Integrator: replace this function with common/runtime/roles.py when it merges (it reads the
-# same `x-shop: {role: ...}` field); nothing else here reads the compose file.
-
-
 def service_roles(stage: Stage) -> dict[str, str | None]:
-    """INTERIM. {service: its x-shop role, or None}, from the stage's compose.yaml."""
-    raw = yaml.safe_load(stage.compose_file.read_text()) or {}
-    roles: dict[str, str | None] = {}
-    for name, spec in (raw.get("services") or {}).items():
-        extension = (spec or {}).get("x-shop") or {}
-        role = extension.get("role") if isinstance(extension, dict) else None
-        roles[name] = str(role) if role else None
-    return roles
+    """{service: its role, or None}, as the runner's roles module reads compose.yaml."""
+    return {name: role_of(service) for name, service in stage.services.items()}

@@ -198,7 +198,11 @@ def _prepare_stage(options: BenchOptions, size: SeedSize, console: Console) -> R
     console.print(f"[bold]{options.stage}[/]: up on CPUs {options.stage_cpus} (native runner)")
     # The stage's seed job (compose.yaml) seeds an empty shop at start: with this bench's size,
     # not the default one, so the data set is the same whoever seeds it first.
-    seed_size = {"SHOP_SEED_PRODUCTS": str(size.products), "SHOP_SEED_USERS": str(size.users)}
+    seed_size = {
+        "SHOP_SEED_PRODUCTS": str(size.products),
+        "SHOP_SEED_CATEGORIES": str(size.categories),
+        "SHOP_SEED_USERS": str(size.users),
+    }
     with _environment(seed_size):
         running = bring_up(options.stage, options.stage_cpus or None, report)
     if not running.started_here:

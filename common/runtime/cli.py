@@ -178,11 +178,19 @@ def logs(stage: str, service: str | None, lines: int, follow: bool) -> None:
     """Show the log of SERVICE in STAGE, or of every service (each line prefixed by its name)."""
     supervisor = _supervisor(stage, Console(stderr=True))
     log_dir = supervisor.run_dir / "logs"
+    known = ", ".join(supervisor.stage.services)
+    if service and service not in supervisor.stage.services:
+        raise click.ClickException(f"{stage} has no service {service!r} (services: {known})")
     names = [service] if service else list(supervisor.stage.services)
     paths = {name: log_dir / f"{name}.log" for name in names}
-    if service and not paths[service].exists():
-        known = ", ".join(supervisor.stage.services)
-        raise click.ClickException(f"no log for {service!r} in {log_dir} (services: {known})")
+    if not any(path.exists() for path in paths.values()):
+        what = f"{service!r} of {stage}" if service else stage
+        raise click.ClickException(
+            f"no log for {what} in {log_dir}: it has not been started here "
+            f"(`shop up {supervisor.stage.name}` starts it; `shop status` shows what runs)"
+        )
+    if supervisor.status() is None:
+        click.echo(f"({supervisor.stage.name} is not running: these are its last logs)", err=True)
     prefix = len(names) > 1
     for name, path in paths.items():
         if path.exists():

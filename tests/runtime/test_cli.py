@@ -37,6 +37,19 @@ def test_unknown_stage_says_what_to_give() -> None:
     assert "give a stage name like stage01_single" in result.output
 
 
+def test_logs_of_a_stage_never_started_say_how_to_start_it(run_dir: Path) -> None:
+    result = CliRunner().invoke(shop(), ["logs", "stage01_single"])
+    assert result.exit_code != 0
+    assert "has not been started here" in result.output
+    assert "shop up stage01_single" in result.output
+
+
+def test_logs_of_an_unknown_service_name_the_services(run_dir: Path) -> None:
+    result = CliRunner().invoke(shop(), ["logs", "stage01_single", "nope"])
+    assert result.exit_code != 0
+    assert "no service 'nope'" in result.output and "app" in result.output
+
+
 @pytest.mark.servers
 def test_up_status_logs_down(mini_stage: Stage, run_dir: Path, needs_servers: None) -> None:
     runner = CliRunner()

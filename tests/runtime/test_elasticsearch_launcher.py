@@ -18,6 +18,7 @@ from common.runtime.compose import load_stage
 from common.runtime.errors import ComposeError
 from common.runtime.launchers.elasticsearch import ES_USER, elasticsearch_home
 from common.runtime.plan import StagePlan, plan_stage
+from common.runtime.users import remove_linked_dirs
 
 COMPOSE = """
 services:
@@ -34,9 +35,11 @@ services:
 
 @pytest.fixture
 def workdir() -> Iterator[Path]:
-    # Not under pytest's mode-0700 basetemp: the server's user must be able to enter it.
+    # Mode 0700, as pytest's basetemp is: the launcher must make the server's directories
+    # where its user can reach them.
     path = Path(tempfile.mkdtemp(prefix="shop-es-launcher-"))
     yield path
+    remove_linked_dirs(path)
     shutil.rmtree(path, ignore_errors=True)
 
 
@@ -67,7 +70,9 @@ def test_the_runner_owns_address_ports_and_paths_the_compose_file_the_rest(
     assert settings["discovery.type"] == "single-node"
     assert settings["indices.query.bool.max_clause_count"] == "2048"
     assert settings["xpack.security.enabled"] is False
-    assert Path(settings["path.data"]).is_relative_to(ctx.data_dir)
+    # The service's data directory (or the real one it links to, where the server's user
+    # could not reach the run dir: common/runtime/users.py).
+    assert Path(settings["path.data"]) == (ctx.data_dir / "data").resolve()
     assert (config / "analysis" / "synonyms.txt").read_text() == "mug, cup\n"
     assert (config / "jvm.options").is_file()  # the distribution's own config, copied
 
@@ -77,7 +82,7 @@ def test_the_runner_owns_address_ports_and_paths_the_compose_file_the_rest(
     assert spec.argv[-1].endswith("bin/elasticsearch")  # foreground: no -d
     assert (spec.user, spec.group) == (ES_USER, ES_USER)
     uid = pwd.getpwnam(ES_USER).pw_uid
-    for path in (ctx.data_dir, config / "elasticsearch.yml", Path(settings["path.logs"])):
+    for path in (config, config / "elasticsearch.yml", Path(settings["path.logs"])):
         assert path.stat().st_uid == uid
 
 

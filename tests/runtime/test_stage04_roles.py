@@ -1,4 +1,4 @@
-"""stage04 with its roles written in compose (and a seed job), run natively: chaos and the
+"""stage04 with its roles written in compose (and its seed job), run natively: chaos and the
 bench find its nodes, gateway and settings by role; x-shop.cpuset pins its servers."""
 
 from __future__ import annotations
@@ -15,14 +15,20 @@ from common.runtime.cpus import fold_cpuset
 from common.runtime.supervisor import Supervisor
 
 from .helpers import http_get, live_pids, process_tree_pids
-from .stage04_copy import SEED_PRODUCTS, annotated_stage04
 
 pytestmark = pytest.mark.servers
 
+SEED_PRODUCTS = 24
 
-def test_stage04_with_roles_and_a_seed_job_runs_natively(tmp_path: Path, run_dir: Path) -> None:
-    stage = load_stage(annotated_stage04(tmp_path / "source", seed_job=True))
-    supervisor = Supervisor(stage, cpus="0,1")
+
+def test_stage04_with_roles_and_a_seed_job_runs_natively(
+    run_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The seed job's size, as a user would set it (compose.yaml interpolates these).
+    for name, value in [("PRODUCTS", SEED_PRODUCTS), ("CATEGORIES", 4), ("USERS", 5)]:
+        monkeypatch.setenv(f"SHOP_SEED_{name}", str(value))
+    stage = load_stage("stage04_cluster")
+    supervisor = Supervisor(stage, run_dir=run_dir, cpus="0,1")
     try:
         state = supervisor.up(timeout=300)
         seed = state.services["seed"]
@@ -34,7 +40,7 @@ def test_stage04_with_roles_and_a_seed_job_runs_natively(tmp_path: Path, run_dir
         assert settings.database_url.endswith(f"@127.0.0.1:{state.services['db'].ports[3306]}/shop")
 
         # Natively each server has the CPUs x-shop gives it, folded onto the allowed ones;
-        # the plain cpuset ("1" for every node) is only the Docker placement.
+        # the plain cpuset is only the Docker placement.
         assert state.services["app2"].cpuset == fold_cpuset("4", [0, 1]) == "0"
         assert state.services["app3"].cpuset == fold_cpuset("5", [0, 1]) == "1"
 

@@ -25,7 +25,6 @@ import json
 import os
 import pwd
 import shutil
-import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from common.runtime.errors import ComposeError, ServerNotInstalled, ServiceFailed
+from common.runtime.errors import ComposeError, ServerNotInstalled
 from common.runtime.launchers.base import LaunchContext, Launcher, LaunchSpec
 from common.runtime.launchers.minio import tools_dir
 
@@ -99,17 +98,16 @@ class ElasticsearchLauncher(Launcher):
         home = elasticsearch_home()
         if home is None:
             raise ElasticsearchNotInstalled("elasticsearch not found")
-        config, logs, tmp = (ctx.data_dir / name for name in ("config", "logs", "tmp"))
-        data = ctx.mounted(DATA_TARGET) or ctx.data_dir / "data"
-        self._write_config(ctx, home, config, data, logs)
-        for directory in (logs, tmp, data):
-            directory.mkdir(parents=True, exist_ok=True)
-        # As root, hand the server's files to its own user; anyone else runs it as themselves.
+        # As root, the server's files belong to its own user (owned_dir also keeps them where
+        # that user can reach them); a runner that is not root runs it as itself.
         user = ES_USER if _runner_is_root() else None
+        config, logs, tmp = (
+            ctx.owned_dir(ctx.data_dir / name, user) for name in ("config", "logs", "tmp")
+        )
+        data = ctx.owned_dir(ctx.mounted(DATA_TARGET) or ctx.data_dir / "data", user)
+        self._write_config(ctx, home, config, data, logs)
         if user:
-            for owned in {ctx.data_dir, data}:
-                _give_to_user(owned)
-                _grant_reach(ctx.name, owned)
+            _give_to_user(config)  # the copied distribution config, read and rewritten by it
         env = dict(os.environ)
         env.update(
             ES_PATH_CONF=str(config),
@@ -154,9 +152,9 @@ class ElasticsearchLauncher(Launcher):
         self, ctx: LaunchContext, home: Path, config: Path, data: Path, logs: Path
     ) -> None:
         """A fresh copy of the distribution's config dir each start, then the overlay."""
-        if config.exists():
-            shutil.rmtree(config)
-        shutil.copytree(home / "config", config)
+        for old in config.iterdir():  # the directory itself is owned_dir's: keep it
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        shutil.copytree(home / "config", config, dirs_exist_ok=True)
         for target, path in ctx.mounts.items():
             relative = _relative_to(target, CONFIG_TARGET)
             if relative is not None and path.is_file():
@@ -214,39 +212,3 @@ def _give_to_user(root: Path) -> None:
         os.chown(directory, user.pw_uid, user.pw_gid)
         for name in files:
             os.chown(os.path.join(directory, name), user.pw_uid, user.pw_gid, follow_symlinks=False)
-
-
-def _grant_reach(service: str, path: Path) -> None:
-    """Let the server's user pass through every directory above `path`.
-
-    A run dir can sit below a directory only its owner may enter (pytest's mode-0700
-    /tmp/pytest-of-root, a checkout under /root). Each such directory gets an ACL entry that
-    allows exactly this user to traverse it (x: not list, not read); nothing else changes.
-    """
-    ancestors = [str(p) for p in reversed(path.resolve().parents)]
-    check = 'for d in "$@"; do [ -x "$d" ] || echo "$d"; done'
-    blocked = subprocess.run(
-        ["sh", "-c", check, "sh", *ancestors],
-        user=ES_USER,
-        group=ES_USER,
-        extra_groups=[],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\n")
-    setfacl = shutil.which("setfacl")
-    for directory in filter(None, blocked):
-        if setfacl is None:
-            reason = "setfacl is missing: `make search` installs it"
-        else:
-            result = subprocess.run(
-                [setfacl, "-m", f"u:{ES_USER}:x", directory], capture_output=True, text=True
-            )
-            if result.returncode == 0:
-                continue
-            reason = result.stderr.strip()
-        raise ServiceFailed(
-            service,
-            f"cannot start: user {ES_USER} cannot enter {directory}, above {path}, and could "
-            f"not be allowed to ({reason}); use a run directory it can reach (SHOP_RUN_DIR)",
-        )
