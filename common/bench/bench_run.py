@@ -567,6 +567,7 @@ def _target(options: BenchOptions, running: RunningStage | None, url: str) -> di
         "services": {
             name: {
                 "kind": s.kind,
+                "role": running.stage.services[name].x_shop.role,
                 "declared_cpuset": running.stage.services[name].declared_cpuset,
                 "cpuset": s.cpuset,
             }
