@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -44,7 +45,7 @@ from tenacity import (
     wait_random,
 )
 from tenacity.stop import stop_base
-from urllib3.exceptions import ConnectTimeoutError, HTTPError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, ReadTimeoutError
 
 from common.domain.errors import Unavailable
 from common.rpc import requestid
@@ -53,6 +54,8 @@ from common.rpc.identity import HEADER as IDENTITY_HEADER
 from common.rpc.identity import IdentitySigner
 from common.rpc.policy import CallPolicy, RetryBudget
 from common.rpc.wire import error_from
+
+log = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 HEALTH_TIMEOUT_S = 0.5
@@ -78,6 +81,10 @@ class _NotSent(Exception):
 
 class _Broken(Exception):
     """Sent, but no answer (reset, timed out): resent only if the call is idempotent."""
+
+    def __init__(self, detail: str, *, timed_out: bool) -> None:
+        super().__init__(detail)
+        self.timed_out = timed_out
 
 
 class _Failed(Exception):
@@ -208,7 +215,9 @@ class ServiceClient:
                 self._observe(method, template, failed.status, failed.body)
                 raise error_from(self.name, failed.status, failed.body) from None
             except (_NotSent, _Broken) as exc:
-                raise Unavailable(f"the {self.name} service did not answer ({exc})") from None
+                # The customer is told what failed, not where: the addresses go to the log.
+                log.warning("%s %s to the %s service: %s", method, template, self.name, exc)
+                raise Unavailable(self._no_answer(exc)) from None
         self._observe(method, template, status, answer)
         if status >= 400:
             raise error_from(self.name, status, answer)
@@ -253,7 +262,7 @@ class ServiceClient:
     ) -> tuple[int, Any]:
         remaining = deadline - self._clock()
         if remaining <= 0.001:
-            raise _Broken(f"no time left of its {self.policy.timeout_s:g}s")
+            raise _Broken(f"no time left of its {self.policy.timeout_s:g}s", timed_out=True)
         instance = self._pick()
         timeout = urllib3.Timeout(
             connect=min(self.policy.connect_timeout_s, remaining), read=remaining
@@ -272,7 +281,8 @@ class ServiceClient:
             instance.ejected_until = self._clock() + self.policy.eject_s
             raise _NotSent(f"{instance.url}: {_reason(exc)}") from exc
         except HTTPError as exc:  # reset, read timeout: maybe acted on, no answer
-            raise _Broken(f"{instance.url}: {_reason(exc)}") from exc
+            timed_out = isinstance(exc, ReadTimeoutError)
+            raise _Broken(f"{instance.url}: {_reason(exc)}", timed_out=timed_out) from exc
         try:
             answer = json.loads(response.data) if response.data else None
         except ValueError:
@@ -280,6 +290,13 @@ class ServiceClient:
         if response.status >= 500 and not _deliberate(response.status, answer):
             raise _Failed(response.status, answer)
         return response.status, answer
+
+    def _no_answer(self, exc: Exception) -> str:
+        if isinstance(exc, _NotSent):
+            return f"the {self.name} service cannot be reached right now"
+        if isinstance(exc, _Broken) and exc.timed_out:
+            return f"the {self.name} service did not answer within {self.policy.timeout_s:g} s"
+        return f"the {self.name} service did not answer (the connection was lost)"
 
     def _pick(self) -> _Instance:
         """Round robin over the instances, skipping those that refused a connection lately
