@@ -43,6 +43,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -69,6 +80,13 @@ class Settings:
     cache_ttl_jitter: float = 0.1  # +-10 %: keys written together do not expire together
     # Stage 04+: sessions in their own Redis (non-evicting), else in redis_url's.
     session_redis_url: str | None = None
+    # Stage 05+: read replicas of the primary (SHOP_DATABASE_URL), and how reads use them.
+    # SHOP_REPLICA_URLS: comma-separated `name=url` (or just `url`: named by its host:port).
+    replica_urls: tuple[str, ...] = ()
+    replica_max_lag_seconds: float = 2.0  # a replica further behind leaves the rotation
+    replica_check_seconds: float = 1.0  # how often each process checks the replicas' lag
+    replica_wait_seconds: float = 0.2  # a read waits this long for a replica, then primary
+    read_your_writes: bool = True  # a user's reads include their own last write
     # Stage 06+: the business services this process calls, and overrides of their timeouts.
     service_urls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     service_timeouts_ms: Mapping[str, int] = field(default_factory=dict)
@@ -111,6 +129,13 @@ class Settings:
             cache_negative_ttl_seconds=_float(env, "SHOP_CACHE_NEGATIVE_TTL_SECONDS", 30.0),
             cache_ttl_jitter=_float(env, "SHOP_CACHE_TTL_JITTER", 0.1),
             session_redis_url=env.get("SHOP_SESSION_REDIS_URL") or None,
+            replica_urls=tuple(
+                url.strip() for url in env.get("SHOP_REPLICA_URLS", "").split(",") if url.strip()
+            ),
+            replica_max_lag_seconds=_float(env, "SHOP_REPLICA_MAX_LAG_SECONDS", 2.0),
+            replica_check_seconds=_float(env, "SHOP_REPLICA_CHECK_SECONDS", 1.0),
+            replica_wait_seconds=_float(env, "SHOP_REPLICA_WAIT_SECONDS", 0.2),
+            read_your_writes=_flag(env, "SHOP_READ_YOUR_WRITES", True),
             service_urls=service_urls,
             service_timeouts_ms={
                 name: _int(env, f"SHOP_{name.upper()}_TIMEOUT_MS", 0)

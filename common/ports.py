@@ -268,6 +268,25 @@ class HealthCheck(Protocol):
         ...
 
 
+class ReadConsistency(Protocol):
+    """Where one request's reads may come from (stage05: replicas that lag behind the
+    primary), and what a user must be able to read back: their own last write.
+
+    The web layer calls ``begin`` before a request and ``end`` after it, in the same thread;
+    it keeps what ``end`` returns in the user's session and hands it to their next
+    ``begin``. The value is opaque to it (a database position)."""
+
+    def begin(self, *, read_only: bool, seen: str | None = None) -> None:
+        """``read_only``: the request only reads (GET, HEAD), so its reads may lag; ``seen``:
+        what the user's reads must include (from ``end`` of an earlier request)."""
+        ...
+
+    def end(self) -> str | None:
+        """Close the request; if it may have written (not read-only), what the user's next
+        reads must include."""
+        ...
+
+
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 

@@ -20,6 +20,7 @@ from common.ports import (
     Inventory,
     PasswordHasher,
     Payments,
+    ReadConsistency,
     SessionStore,
     UnitOfWork,
 )
@@ -45,6 +46,8 @@ class Shop:
     sessions: SessionStore
     health: Mapping[str, HealthCheck]
     operations: StageOperations  # what `shop seed`, `shop admin` and `shop bench` use
+    # Stage 05+: which database a request reads from, and read-your-writes across requests.
+    consistency: ReadConsistency | None = None
 
 
 def assemble_shop(
@@ -59,6 +62,7 @@ def assemble_shop(
     files: FileStore,
     sessions: SessionStore,
     health: Mapping[str, HealthCheck],
+    consistency: ReadConsistency | None = None,
 ) -> Shop:
     """Services over one database's unit of work (stages 01-05). The adapters publish their
     events after each commit; who subscribes (the cache) is the composition root's choice."""
@@ -75,6 +79,7 @@ def assemble_shop(
         files=files,
         sessions=sessions,
         health=health,
+        consistency=consistency,
         operations=StageOperations(
             catalog=catalog_writer,
             files=files,

@@ -35,6 +35,7 @@ from common.bench.stage import (
 )
 from common.bench.workloads import WORKLOADS, module_name
 from common.bench.workloads.config import WorkloadConfig
+from common.runtime import roles
 from common.runtime.cpus import parse_cpu_list
 from common.runtime.paths import repo_root, run_base_dir
 from common.seed import SeedSize
@@ -60,6 +61,7 @@ class BenchOptions:
     nodes: int | None = None  # app nodes left running behind the load balancer (None: all)
     kill_node_at: float | None = None  # seconds into each measured window: SIGKILL a node
     kill_node: str | None = None  # which node (default: the last active one)
+    replicas: int | None = None  # read replicas left running (stage05 on; None: all)
     chaos: str | None = None  # a business service down or slow for every run (service_chaos)
     allow_dirty: bool = False  # measure a tree with uncommitted changes (and say so)
 
@@ -86,6 +88,8 @@ class BenchOptions:
             parts.append(f"--kill-node-at {self.kill_node_at:g}")
             if self.kill_node:
                 parts.append(f"--kill-node {self.kill_node}")
+        if self.replicas is not None:
+            parts.append(f"--replicas {self.replicas}")
         if self.chaos:
             parts.append(f"--chaos {self.chaos}")
         if self.allow_dirty:
@@ -111,6 +115,8 @@ def latest_name(options: BenchOptions, cluster: Cluster | None) -> str:
     name = f"{options.stage}-{options.workload}"
     if cluster is not None:
         name += f"-{len(cluster.active)}nodes"
+    if options.replicas is not None:
+        name += f"-{options.replicas}replicas"
     if options.kill_node_at is not None:
         name += "-kill"
     if options.chaos:
@@ -146,15 +152,20 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
         )
 
     if options.host and (
-        options.nodes is not None or options.kill_node_at is not None or options.chaos
+        options.nodes is not None
+        or options.kill_node_at is not None
+        or options.replicas is not None
+        or options.chaos
     ):
         raise BenchError(
-            "--nodes, --kill-node-at and --chaos need the native runner: not with --host"
+            "--nodes, --replicas, --kill-node-at and --chaos need the native runner: not with "
+            "--host"
         )
     if options.kill_node_at is not None and not 0 <= options.kill_node_at < options.duration:
         raise BenchError("--kill-node-at must fall inside the measured window (< --duration)")
     running = None
     cluster = None
+    stopped_replicas: list[str] = []
     undo_chaos = None
     if options.host:
         url = options.host.rstrip("/")
@@ -168,6 +179,7 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
     try:
         if running is not None:
             cluster = _set_nodes(options, running, console)
+            stopped_replicas = _set_replicas(options, running, console)
             undo_chaos = _break_service(options, running, console)
         waited = wait_ready(url)
         console.print(f"readiness gate: {url}/readyz ready after {waited:.1f}s")
@@ -180,9 +192,11 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
         if running is not None and running.started_here and not options.keep_up:
             console.print(f"stopping {options.stage} (started by this bench; --keep-up keeps it)")
             running.supervisor.down()
-        elif running is not None and cluster is not None and cluster.stopped:
-            console.print(f"starting the nodes --nodes stopped again: {', '.join(cluster.stopped)}")
-            for name in cluster.stopped:
+        elif running is not None:
+            stopped = (cluster.stopped if cluster else []) + stopped_replicas
+            if stopped:
+                console.print(f"starting what --nodes/--replicas stopped: {', '.join(stopped)}")
+            for name in stopped:
                 running.supervisor.start_service(name)
     path = results.write_result(result, out, latest_name(options, cluster))
     _print_summary(console, result, path)
@@ -257,13 +271,41 @@ def _set_nodes(options: BenchOptions, running: RunningStage, console: Console) -
     _refresh(running)
     if options.kill_node_at is not None:
         victim = options.kill_node or cluster.active[-1]
-        if victim not in cluster.active:
+        # A read replica (stage05) may be the victim too: its reads go elsewhere.
+        replicas = roles.services_with_role(running.stage, "replica")
+        if victim not in cluster.active and victim not in replicas:
             raise BenchError(
                 f"--kill-node {victim}: not an active app node ({', '.join(cluster.active)})"
+                + (f" or a replica ({', '.join(replicas)})" if replicas else "")
             )
-        if len(cluster.active) < 2:
+        if victim in cluster.active and len(cluster.active) < 2:
             raise BenchError("--kill-node-at with one node takes the shop down: use --nodes >= 2")
     return cluster
+
+
+def _set_replicas(options: BenchOptions, running: RunningStage, console: Console) -> list[str]:
+    """Stop the read replicas beyond --replicas (stage05 on): the app takes a stopped
+    replica out of rotation at its first failed read, so the reads go to the others (with
+    --replicas 0, to the primary). Returns the replicas stopped, to start again after."""
+    if options.replicas is None:
+        return []
+    replicas = roles.services_with_role(running.stage, "replica")
+    if not 0 <= options.replicas <= len(replicas):
+        raise BenchError(
+            f"--replicas {options.replicas}: {options.stage} has {len(replicas)} read replicas"
+        )
+    stopped = []
+    for name in replicas[options.replicas :]:
+        if running.state.services[name].is_alive():
+            running.supervisor.stop_service(name)
+            stopped.append(name)
+    if stopped:
+        kept = ", ".join(replicas[: options.replicas]) or "none: every read on the primary"
+        console.print(
+            f"--replicas {options.replicas}: stopped {', '.join(stopped)}; reads on {kept}"
+        )
+    _refresh(running)
+    return stopped
 
 
 def _break_service(
@@ -316,6 +358,8 @@ def _measure(
     )
     # Replica lag and queue depth, by the services' roles; none for a synchronous stage.
     probes = backlog.probes_for(running.stage, running.state) if running else []
+    if running is not None:  # a server stopped for the runs (--replicas, --nodes) has none
+        probes = [p for p in probes if running.state.services[p.service].is_alive()]
     spec = LoadSpec(
         module=module_name(options.workload),
         host=url,
@@ -427,9 +471,13 @@ def _one_run(
         run["kill"] = killer.record
     run["interference"] = _interference(run, before, after, stage_cpus, generator_cpus)
     if running is not None:  # with --host the stage's servers are not ours to ask
+        # A replica killed on purpose (--kill-node replica1) has no backlog to read at the
+        # window's end: the run is judged by the servers that were meant to stay up.
+        killed = killer.node if killer and killer.record.get("killed") else None
+        kept = [p for p in probes if p.service != killed]
         run["backlog"] = {
             c.name: c.to_json()
-            for c in backlog.changes(probes, before.get("backlog", {}), after.get("backlog", {}))
+            for c in backlog.changes(kept, before.get("backlog", {}), after.get("backlog", {}))
         }
     run["generator"]["log"] = str(log)
     return derive_run(run, cores)

@@ -36,6 +36,7 @@ def bench() -> None:
       shop bench stage01_single --workload mixed-api  JSON API clients only
       shop bench stage04_cluster --nodes 2            balance over app1, app2 only
       shop bench stage04_cluster --kill-node-at 10    SIGKILL a node 10 s into each window
+      shop bench stage05_rw_split --replicas 1        reads on replica1 only
       shop bench stage06_services --chaos payment:down    every run with payment down
       shop bench calibrate               the generator's ceiling against nginx
       shop report                        results/ -> docs/results.md, bounds.md, charts
@@ -121,7 +122,15 @@ def bench() -> None:
 @click.option(
     "--kill-node",
     metavar="NAME",
-    help="The node --kill-node-at kills, e.g. app2 (default: the last active node).",
+    help="The node --kill-node-at kills, e.g. app2, or a read replica such as replica1 "
+    "(default: the last active app node).",
+)
+@click.option(
+    "--replicas",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Stage with read replicas (stage05 on): keep the first N running and stop the others "
+    "for the runs (0: every read on the primary); default: all.",
 )
 @click.option(
     "--chaos",
@@ -158,6 +167,7 @@ def run(
     nodes: int | None,
     kill_node_at: float | None,
     kill_node: str | None,
+    replicas: int | None,
     chaos: str | None,
     allow_dirty: bool,
     out: Path | None,
@@ -203,6 +213,7 @@ def run(
         nodes=nodes,
         kill_node_at=kill_node_at,
         kill_node=kill_node,
+        replicas=replicas,
         chaos=chaos,
         allow_dirty=allow_dirty,
     )

@@ -52,6 +52,9 @@ def row_label(result: dict[str, Any]) -> str:
     nodes = result.get("nodes")
     if nodes:
         extras.append(f"{nodes} node{'s' if nodes != 1 else ''}")
+    replicas = (result.get("settings") or {}).get("replicas")
+    if replicas is not None:  # --replicas N (stage05 on)
+        extras.append(f"{replicas} replica{'s' if replicas != 1 else ''}")
     kill_at = (result.get("settings") or {}).get("kill_node_at")
     if kill_at is not None:
         extras.append(f"node killed at {kill_at:g} s")

@@ -424,5 +424,9 @@ def watch(stage: str) -> None:
         pass
 
 
-for _command in SERVICE_COMMANDS:
+# ---- stage05: replicas and the primary (common/commands/replica_chaos.py) -----------------
+
+from common.commands import replica_chaos  # noqa: E402  (its commands join this group)
+
+for _command in (*SERVICE_COMMANDS, *replica_chaos.COMMANDS):
     chaos.add_command(_command)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
+from common.runtime.launchers import mariadb_replication
 from common.runtime.processes import tail
 from common.runtime.state import RunState
 from common.runtime.supervisor import Supervisor, running_stages
@@ -161,6 +162,8 @@ def _print_state(console: Console, state: RunState) -> None:
             service.log,
         )
     console.print(table)
+    for line in mariadb_replication.summary(state):  # a stage with replicas: their lag
+        console.print(f"replication: {line}")
     for note in state.notes:
         console.print(f"[dim]note: {note}[/]")
     if not state.all_up():

@@ -46,7 +46,7 @@ class Rewriter:
     addresses: Mapping[str, Mapping[int, int]]  # service -> container port -> host port
     own_service: str
     path_map: Mapping[str, str] = field(default_factory=dict)  # mount target -> host path
-    published: Mapping[int, int] = field(default_factory=dict)  # published port -> allocated
+    published: dict[int, int] = field(default_factory=dict)  # published port -> allocated
 
     def __post_init__(self) -> None:
         alternatives: list[str] = []

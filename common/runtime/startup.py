@@ -10,6 +10,7 @@ stopped, newest first, and that failure is raised.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from common.runtime.errors import ServiceFailed
 from common.runtime.health import HealthSchedule, HealthTracker
 from common.runtime.launchers.base import LaunchSpec
 from common.runtime.plan import StagePlan
+from common.runtime.ports import PortAllocator
 from common.runtime.processes import exit_code, listening_ports, spawn, tail
 from common.runtime.roles import is_one_shot
 from common.runtime.state import HelperState, RunState, ServiceState
@@ -33,6 +35,11 @@ Stopper = Callable[[RunState, str], None]
 
 LOG_TAIL_LINES = 30
 TICK = 0.1  # how often waits look at liveness, the deadline and the other threads
+# A free port can be taken by another program between our allocation and the server's bind
+# (a shared machine, parallel test sessions): what servers then print, and how often a server
+# is given new ports before its start counts as failed.
+_PORT_TAKEN = re.compile(r"address already in use|eaddrinuse|connection in use", re.IGNORECASE)
+PORT_ATTEMPTS = 3
 
 
 class _Aborted(Exception):
@@ -130,6 +137,50 @@ class StartCall:
         self._mark(name, SERVICE_HEALTHY)
 
     def _start_server(self, name: str) -> None:
+        """Start it; if it lost one of its ports to another program before binding it, and
+        nothing has been told that port yet, start it again on new ports."""
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            log = self.run_dir / "logs" / f"{name}.log"
+            log_start = log.stat().st_size if log.exists() else 0
+            try:
+                self._start_server_once(name)
+                return
+            except ServiceFailed:
+                if attempt == PORT_ATTEMPTS or not self._lost_a_port(name, log, log_start):
+                    raise
+            self._report(name, "retrying", "a port it was given was taken meanwhile: new ports")
+            self._stop(self.state, name)
+            self._new_ports(name)
+
+    def _lost_a_port(self, name: str, log: Path, offset: int) -> bool:
+        told = any(
+            d.service == name and d.condition == SERVICE_STARTED
+            for service in self.plan.stage.services.values()
+            for d in service.depends_on
+        )
+        if told or not log.exists():
+            return False  # a dependent may already use the old address
+        with log.open("rb") as handle:
+            handle.seek(offset)
+            return bool(_PORT_TAKEN.search(handle.read().decode(errors="replace")))
+
+    def _new_ports(self, name: str) -> None:
+        """Fresh ports for the service, in place: every rewriter of the plan sees them."""
+        with self._lock:
+            taken = {p for ports in self.plan.ports.values() for p in ports.values()}
+            allocator = PortAllocator(taken)
+            ports = self.plan.ports[name]
+            for container in ports:
+                ports[container] = allocator.allocate()
+            # Others see its published ports (e.g. MinIO's public URL) through their rewriter.
+            for spec in self.plan.stage.services[name].ports:
+                for other in self.plan.contexts.values():
+                    if other.name != name and spec.published is not None:
+                        other.rewriter.published[spec.published] = ports[spec.container]
+            self.state.url = self.plan.url
+            self.state.save()
+
+    def _start_server_once(self, name: str) -> None:
         launcher, ctx = self.plan.launchers[name], self.plan.contexts[name]
         launcher.check_installed()
         self.plan.materialize(name)

@@ -8,6 +8,7 @@ from werkzeug.routing import BaseConverter
 
 from common.shop import Shop
 from common.web.api import api
+from common.web.consistency import install_read_consistency
 from common.web.context import SHOP_KEY, user_id_or_none
 from common.web.errors import register_error_handlers
 from common.web.health import health
@@ -50,6 +51,8 @@ def create_web_app(shop: Shop) -> Flask:
     app.url_map.converters["id"] = IdConverter
     app.session_interface = StoreSessionInterface(shop.sessions, shop.settings.session_ttl_seconds)
     app.before_request(raise_if_session_unavailable)
+    if shop.consistency is not None:
+        install_read_consistency(app, shop.consistency)
 
     csrf = CSRFProtect(app)
     # The JSON API is protected by requiring application/json (a cross-site form cannot

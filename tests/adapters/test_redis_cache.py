@@ -104,6 +104,21 @@ def test_a_write_back_read_before_an_invalidation_is_refused(flushed: str) -> No
     assert l2.set_if_version(PRODUCTS, fresh, [("product:1", b"fresh", 60_000)])
 
 
+def test_the_fence_keeps_the_later_position_whatever_order_invalidations_arrive(
+    flushed: str,
+) -> None:
+    """Two writers' invalidations may reach Redis in the other order than their commits;
+    a load must still read at least the later one (stage05's replicas, fence.py)."""
+    l2 = RedisL2(connect(flushed))
+    assert l2.fence() is None
+    assert l2.invalidate(["product:1"], [PRODUCTS], fence="0-1-120")
+    assert l2.invalidate(["product:2"], [PRODUCTS], fence="0-1-118")  # committed earlier
+    assert l2.fence() == "0-1-120"
+    assert l2.invalidate(["product:3"], [], fence="0-1-121,1-2-4")
+    assert l2.invalidate(["product:4"], [])  # no fence given: the fence stays
+    assert l2.fence() == "0-1-121,1-2-4"
+
+
 def test_invalidation_deletes_the_keys_and_announces_them(flushed: str) -> None:
     l2 = RedisL2(connect(flushed))
     l2.set_if_version(PRODUCTS, None, [("product:1", b"x", 60_000)])

@@ -47,3 +47,38 @@ def test_listening_ports_sees_the_process_own_sockets() -> None:
         port = server.getsockname()[1]
         assert port in listening_ports(psutil.Process().pid)
     assert port not in listening_ports(psutil.Process().pid)
+
+
+CACHE = """
+services:
+  cache:
+    image: redis:7
+"""
+
+
+@pytest.mark.servers
+def test_a_server_that_lost_its_port_before_binding_it_starts_on_new_ports(
+    write_stage: StageWriter, run_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import common.runtime.supervisor as supervisor_module
+
+    real_plan = supervisor_module.plan_stage
+    with socket.socket() as thief:
+        thief.bind(("127.0.0.1", 0))
+        thief.listen()
+        stolen = thief.getsockname()[1]
+
+        def plan_with_a_stolen_port(*args: object, **kwargs: object) -> object:
+            plan = real_plan(*args, **kwargs)  # type: ignore[arg-type]
+            plan.ports["cache"][6379] = stolen  # taken between allocation and bind
+            return plan
+
+        monkeypatch.setattr(supervisor_module, "plan_stage", plan_with_a_stolen_port)
+        supervisor = Supervisor(write_stage(CACHE), run_dir=run_dir)
+        try:
+            state = supervisor.up(timeout=60)
+            port = state.services["cache"].ports[6379]
+            assert port != stolen
+            assert port in listening_ports(state.services["cache"].pid)
+        finally:
+            supervisor.down(purge=True)

@@ -8,6 +8,7 @@ writes, with stampede, penetration and avalanche guards. One module per job:
     jitter.py         TTL jitter (avalanche guard)
     serialization.py  versioned JSON of the cached domain values
     twolevel.py       the cache-aside API tying them together (and the negative entries)
+    fence.py          loads after an invalidation never read a replica older than the write
     pubsub.py         every process's L1 follows invalidations
     catalog.py        CachedCatalogReader, and CacheInvalidator: the subscriber of the
                       catalog's events (ProductChanged, StockChanged) that drops stale entries
@@ -21,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from common.adapters.cache.catalog import CachedCatalogReader, CacheInvalidator
+from common.adapters.cache.fence import NO_FENCE, ReadFence
 from common.adapters.cache.health import CacheDegraded, CacheHealth
 from common.adapters.cache.twolevel import TwoLevelCache
 from common.config import Settings
@@ -35,11 +37,14 @@ class CachedCatalog:
     health: CacheHealth
 
 
-def cache_catalog(settings: Settings, *, reader: CatalogReader) -> CachedCatalog:
+def cache_catalog(
+    settings: Settings, *, reader: CatalogReader, fence: ReadFence = NO_FENCE
+) -> CachedCatalog:
     """Put the two-level cache in front of the catalog's reads. Its ``invalidator`` must be
     subscribed to the shop's events, so that every committed write (admin changes, restocks,
-    checkout's stock) drops what it made stale. Connects to nothing until first used."""
-    cache = TwoLevelCache.from_settings(settings)
+    checkout's stock) drops what it made stale. Over read replicas, ``fence`` keeps a load
+    from caching what a lagging replica still shows. Connects to nothing until first used."""
+    cache = TwoLevelCache.from_settings(settings, fence)
     return CachedCatalog(
         cache=cache,
         reader=CachedCatalogReader(reader, cache),

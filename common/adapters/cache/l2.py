@@ -10,6 +10,8 @@ namespace):
                                    (no TTL: with ``volatile-lru`` Redis never evicts it)
     shop:cache:v1:lock:<key>       the single-flight lock of a key being loaded (SET NX PX)
     shop:cache:v1:invalidate       the pub/sub channel every process's L1 listens to
+    shop:cache:v1:fence            the latest invalidation's database position (stage05's
+                                   replicas: a load must read at least that, see fence.py)
 
 A loader reads the family version *before* it reads the database, and its write-back is
 applied only if the version is unchanged (one Lua script), so a slow loader can never put
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Final, TypeVar
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 
 PREFIX: Final = "shop:cache:v1:"
 CHANNEL: Final = PREFIX + "invalidate"
+FENCE: Final = PREFIX + "fence"
 MAX_PENDING: Final = 10_000
 
 T = TypeVar("T")
@@ -45,6 +49,27 @@ if current ~= ARGV[1] then return 0 end
 for i = 2, #KEYS do
   redis.call('SET', KEYS[i], ARGV[2 * i - 2], 'PX', ARGV[2 * i - 1])
 end
+return 1
+"""
+
+# Keep the later of the stored and the given GTID position, domain by domain (two writers'
+# invalidations may reach Redis in the other order than their commits).
+_MERGE_FENCE = """
+local best = {}
+local function take(position)
+  for domain, server, seq in string.gmatch(position, '(%d+)-(%d+)-(%d+)') do
+    local n = tonumber(seq)
+    if best[domain] == nil or n > best[domain][2] then best[domain] = {server, n} end
+  end
+end
+take(redis.call('GET', KEYS[1]) or '')
+take(ARGV[1])
+local parts = {}
+for domain, v in pairs(best) do
+  table.insert(parts, domain .. '-' .. v[1] .. '-' .. string.format('%d', v[2]))
+end
+table.sort(parts)
+redis.call('SET', KEYS[1], table.concat(parts, ','))
 return 1
 """
 
@@ -67,6 +92,16 @@ def connect(url: str, *, timeout_seconds: float = 0.25, max_connections: int = 5
     return redis.Redis(connection_pool=pool)
 
 
+def later_position(a: str | None, b: str | None) -> str | None:
+    """The later of two GTID positions, domain by domain (what _MERGE_FENCE does in Redis)."""
+    best: dict[int, tuple[int, int]] = {}
+    for position in (a or "", b or ""):
+        for domain, server, seq in re.findall(r"(\d+)-(\d+)-(\d+)", position):
+            if int(domain) not in best or int(seq) > best[int(domain)][1]:
+                best[int(domain)] = (int(server), int(seq))
+    return ",".join(f"{d}-{s}-{n}" for d, (s, n) in sorted(best.items())) or None
+
+
 def version_key(family: str) -> str:
     return f"ver:{family}"
 
@@ -77,7 +112,9 @@ class RedisL2:
         self.breaker = breaker or CircuitBreaker()
         self._set_if_version = client.register_script(_SET_IF_VERSION)
         self._unlock = client.register_script(_UNLOCK)
+        self._merge_fence = client.register_script(_MERGE_FENCE)
         self._pending: set[str] = set()
+        self._pending_fence: str | None = None
         self._pending_families: set[str] = set()
         self._pending_lock = threading.Lock()
         self.on_recovery: list[Callable[[], None]] = []
@@ -128,6 +165,11 @@ class RedisL2:
         raw, _ = self._call(lambda: self.client.get(PREFIX + key), None)
         return raw  # type: ignore[return-value]
 
+    def fence(self) -> str | None:
+        """The latest invalidation's mark (fence.py); None when none or Redis is down."""
+        raw, _ = self._call(lambda: self.client.get(FENCE), None)
+        return raw.decode() if isinstance(raw, bytes) else None
+
     # -- writes --
 
     def set_if_version(
@@ -144,22 +186,28 @@ class RedisL2:
         stored, _ = self._call(lambda: self._set_if_version(keys=keys, args=args), 0)
         return bool(stored)
 
-    def invalidate(self, keys: Iterable[str], families: Iterable[str]) -> bool:
-        """Delete ``keys``, bump each family's version, tell every process's L1. When Redis
-        cannot be reached the invalidation is queued and replayed when it is back."""
+    def invalidate(
+        self, keys: Iterable[str], families: Iterable[str], fence: str | None = None
+    ) -> bool:
+        """Delete ``keys``, bump each family's version, raise the fence to ``fence`` (if
+        given), tell every process's L1. When Redis cannot be reached the invalidation is
+        queued and replayed when it is back."""
         keys, families = set(keys), set(families)
         if not keys and not families:
             return True
-        _, ok = self._call(lambda: self._invalidate(keys, families), None)
+        _, ok = self._call(lambda: self._invalidate(keys, families, fence), None)
         if not ok:
             with self._pending_lock:
                 if len(self._pending) < MAX_PENDING:
                     self._pending |= keys
                 self._pending_families |= families
+                self._pending_fence = later_position(self._pending_fence, fence)
         return ok
 
-    def _invalidate(self, keys: set[str], families: set[str]) -> None:
+    def _invalidate(self, keys: set[str], families: set[str], fence: str | None = None) -> None:
         pipe = self.client.pipeline(transaction=True)
+        if fence:
+            self._merge_fence(keys=[FENCE], args=[fence], client=pipe)
         for family in sorted(families):
             pipe.incr(PREFIX + version_key(family))
         if keys:
@@ -171,17 +219,18 @@ class RedisL2:
 
     def _flush_pending(self) -> None:
         with self._pending_lock:
-            keys, families = self._pending, self._pending_families
-            self._pending, self._pending_families = set(), set()
+            keys, families, fence = self._pending, self._pending_families, self._pending_fence
+            self._pending, self._pending_families, self._pending_fence = set(), set(), None
         if not keys and not families:
             return
         try:
-            self._invalidate(keys, families)
+            self._invalidate(keys, families, fence)
         except (RedisError, OSError) as exc:
             self.breaker.failure(exc)
             with self._pending_lock:
                 self._pending |= keys
                 self._pending_families |= families
+                self._pending_fence = later_position(self._pending_fence, fence)
 
     @property
     def pending_invalidations(self) -> int:

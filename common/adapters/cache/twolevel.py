@@ -7,7 +7,9 @@
   value appears, retry the lock when it is released, and after ``lock_wait_seconds`` load
   for themselves (a dead lock holder costs a bounded wait, never a hang);
 - penetration: a loader answering ``None`` is cached as ABSENT for the negative TTL;
-- avalanche: every L2 TTL is jittered.
+- avalanche: every L2 TTL is jittered;
+- stale fills from a lagging replica (stage05): every load reads at least the position of
+  the last invalidation (``fence``, see fence.py).
 
 Redis trouble never escapes: L2 answers "miss" and the cache is L1 + database (see l2.py).
 """
@@ -19,9 +21,11 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TypeVar
 
+from common.adapters.cache.fence import NO_FENCE, ReadFence
 from common.adapters.cache.jitter import ttl_ms
 from common.adapters.cache.l1 import MISS, LocalCache
 from common.adapters.cache.l2 import RedisL2, connect, version_key
@@ -68,6 +72,7 @@ class TwoLevelCache:
         negative_ttl_seconds: float,
         jitter: float,
         subscriber: InvalidationSubscriber | None = None,
+        fence: ReadFence = NO_FENCE,
         lock_ttl_seconds: float = 3.0,
         lock_wait_seconds: float = 1.0,
         poll_seconds: float = 0.01,
@@ -81,6 +86,7 @@ class TwoLevelCache:
         self.negative_ttl_seconds = negative_ttl_seconds
         self.jitter = jitter
         self.subscriber = subscriber
+        self.fence = fence
         self._flight = SingleFlight()
         self._lock_ttl_ms = int(lock_ttl_seconds * 1000)
         self._lock_wait = lock_wait_seconds
@@ -91,7 +97,7 @@ class TwoLevelCache:
         self.stats = CacheStats()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TwoLevelCache:
+    def from_settings(cls, settings: Settings, fence: ReadFence = NO_FENCE) -> TwoLevelCache:
         """L1 always; L2 and the invalidation channel when ``SHOP_REDIS_URL`` is set.
         Nothing connects here: the first request does."""
         l1 = LocalCache(
@@ -113,6 +119,7 @@ class TwoLevelCache:
             negative_ttl_seconds=settings.cache_negative_ttl_seconds,
             jitter=settings.cache_ttl_jitter,
             subscriber=subscriber,
+            fence=fence,
         )
 
     # -- reads --
@@ -168,7 +175,8 @@ class TwoLevelCache:
             missing = still
         if missing:
             self.stats.loads += 1
-            loaded = loader(missing)
+            with self._fenced():
+                loaded = loader(missing)
             entries: dict[str, T | Absent] = {keys[i]: loaded.get(i, ABSENT) for i in missing}
             self.put_many(Snapshot(family, version, snap.epoch), codec, entries)
             found.update((i, loaded[i]) for i in missing if i in loaded)
@@ -218,7 +226,7 @@ class TwoLevelCache:
         keys, families = list(keys), list(families)
         self.l1.invalidate([*keys, *(version_key(f) for f in families)])
         if self.l2 is not None:
-            self.l2.invalidate(keys, families)
+            self.l2.invalidate(keys, families, self.fence.mark())
 
     # -- internals --
 
@@ -290,5 +298,13 @@ class TwoLevelCache:
 
     def _load(self, loader: Callable[[], T | None]) -> T | Absent:
         self.stats.loads += 1
-        value = loader()
+        with self._fenced():
+            value = loader()
         return ABSENT if value is None else value
+
+    def _fenced(self) -> AbstractContextManager[None]:
+        """Loads read at least the last invalidation's position (fence.py)."""
+        l2 = self.l2
+        if l2 is None:
+            return nullcontext()
+        return self.fence.reading_after(l2.fence)

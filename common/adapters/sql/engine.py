@@ -17,12 +17,16 @@ from common.domain.errors import Conflict, DuplicateKey, Unavailable
 _RETRYABLE_MYSQL = {1205, 1213}  # lock wait timeout, deadlock
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, connect_timeout: int | None = None) -> Engine:
+    """``connect_timeout`` (seconds, MariaDB only): how long a connection attempt to a server
+    that does not answer may take; a replica that hangs must not hold a request for long."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     if parsed.get_backend_name() == "mysql" and "charset" not in parsed.query:
         parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    if connect_timeout is not None and "connect_timeout" not in parsed.query:
+        parsed = parsed.update_query_dict({"connect_timeout": str(connect_timeout)})
     return create_engine(
         parsed,
         pool_size=pool_size,

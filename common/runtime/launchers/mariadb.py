@@ -6,6 +6,9 @@ is `--defaults-file`, which keeps /etc/mysql/my.cnf of the machine out (what --n
 would do) while still honouring the stage's own config files (what --defaults-extra-file
 would do); it is the first option, as mariadbd requires. The compose `command` flags come
 next, and the runner's own --datadir/--port/--socket/--bind-address last, so they win.
+
+Replication (stage05) is set up from the image's own variables, MARIADB_REPLICATION_USER
+and MARIADB_MASTER_HOST: see mariadb_replication.py.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 import pymysql
 
 from common.runtime.errors import ServiceFailed
+from common.runtime.launchers import mariadb_replication
 from common.runtime.launchers.base import (
     LaunchContext,
     Launcher,
@@ -67,6 +71,8 @@ class MariaDBLauncher(Launcher):
         if marker.exists():
             self._run_init_scripts(ctx)
             marker.unlink()
+        if self._setting(ctx, "MASTER_HOST"):
+            self._follow_primary(ctx)
 
     def is_healthy(self, ctx: LaunchContext) -> bool:
         user, password = self._app_credentials(ctx)
@@ -84,7 +90,9 @@ class MariaDBLauncher(Launcher):
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
-                return cursor.fetchone() == (1,)
+                if cursor.fetchone() != (1,):
+                    return False
+            return not self._setting(ctx, "MASTER_HOST") or self._replicating(ctx)
         except pymysql.MySQLError:
             return False
         finally:
@@ -208,6 +216,8 @@ class MariaDBLauncher(Launcher):
         database = self._setting(ctx, "DATABASE")
         user, password = self._setting(ctx, "USER"), self._setting(ctx, "PASSWORD")
         with connection, connection.cursor() as cursor:
+            # As the image: securing root is this server's own business, not replicated...
+            cursor.execute("SET SESSION sql_log_bin = 0")
             if root_password:
                 for host in ("localhost", "127.0.0.1", "::1", "%"):
                     cursor.execute(
@@ -216,6 +226,8 @@ class MariaDBLauncher(Launcher):
                     )
                     cursor.execute("ALTER USER 'root'@%s IDENTIFIED BY %s", (host, root_password))
                     cursor.execute("GRANT ALL ON *.* TO 'root'@%s WITH GRANT OPTION", (host,))
+            # ... while the database and users are, so that a replica gets them.
+            cursor.execute("SET SESSION sql_log_bin = 1")
             if database:
                 cursor.execute(f"CREATE DATABASE IF NOT EXISTS {_quote_name(database)}")
             if user:
@@ -225,6 +237,47 @@ class MariaDBLauncher(Launcher):
                 cursor.execute("ALTER USER %s@'%%' IDENTIFIED BY %s", (user, password))
                 if database:
                     cursor.execute(f"GRANT ALL ON {_quote_name(database)}.* TO %s@'%%'", (user,))
+            replication_user = self._setting(ctx, "REPLICATION_USER")
+            if replication_user and not self._setting(ctx, "MASTER_HOST"):
+                mariadb_replication.create_replication_user(
+                    cursor, replication_user, self._setting(ctx, "REPLICATION_PASSWORD")
+                )
+
+    def _follow_primary(self, ctx: LaunchContext) -> None:
+        host, port = self._primary_address(ctx)
+        connection = self._root_connection(ctx)
+        if connection is None:
+            raise ServiceFailed(ctx.name, "refused root connections on its socket after start")
+        with connection, connection.cursor() as cursor:
+            mariadb_replication.follow(
+                cursor,
+                host=host,
+                port=port,
+                user=self._setting(ctx, "REPLICATION_USER"),
+                password=self._setting(ctx, "REPLICATION_PASSWORD"),
+            )
+
+    def _primary_address(self, ctx: LaunchContext) -> tuple[str, int]:
+        """MARIADB_MASTER_HOST names the primary's service, which the replica depends on (so
+        it is healthy by now): its loopback address, from its launch context."""
+        host = self._setting(ctx, "MASTER_HOST")
+        port = int(self._setting(ctx, "MASTER_PORT") or 3306)
+        primary = ctx.dependencies.get(host)
+        if primary is None or port not in primary.ports:
+            raise ServiceFailed(
+                ctx.name,
+                f"MARIADB_MASTER_HOST={host} (port {port}) is not a MariaDB service this "
+                f"replica depends on: name the primary's service and add `depends_on: "
+                f"{{{host}: {{condition: service_healthy}}}}`",
+            )
+        return "127.0.0.1", primary.host_port(port)
+
+    def _replicating(self, ctx: LaunchContext) -> bool:
+        connection = self._root_connection(ctx)
+        if connection is None:
+            return False
+        with connection:
+            return mariadb_replication.replicating(connection)
 
     def _run_init_scripts(self, ctx: LaunchContext) -> None:
         """`.sql` files mounted into /docker-entrypoint-initdb.d, once, in name order."""

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from common.adapters.cache.l2 import version_key
+from common.adapters.cache.l2 import later_position, version_key
 
 
 class FakeL2:
@@ -20,6 +20,7 @@ class FakeL2:
         self.available = True
         self.pending_invalidations = 0
         self.published: list[list[str]] = []
+        self.fence_mark: str | None = None
         self._lock = threading.Lock()
 
     def get_many(
@@ -61,11 +62,17 @@ class FakeL2:
                 self.ttls[key] = ttl
             return True
 
-    def invalidate(self, keys: Iterable[str], families: Iterable[str]) -> bool:
+    def fence(self) -> str | None:
+        return None if self.down else self.fence_mark
+
+    def invalidate(
+        self, keys: Iterable[str], families: Iterable[str], fence: str | None = None
+    ) -> bool:
         if self.down:
             return False
         keys, families = list(keys), list(families)
         with self._lock:
+            self.fence_mark = later_position(self.fence_mark, fence)
             for family in families:
                 self.versions[family] = self.versions.get(family, 0) + 1
             for key in keys:
