@@ -20,6 +20,7 @@ from common.adapters.cache import cache_catalog
 from common.adapters.http.accounts import AccountsClient, AccountSeeder
 from common.adapters.http.carts import CartsClient
 from common.adapters.http.catalog import ServicesCatalogReader, ServicesCatalogWriter
+from common.adapters.http.fence import ForwardedFence
 from common.adapters.http.health import DatabasesHealth, ServiceHealth
 from common.adapters.http.inventory import InventoryClient
 from common.adapters.http.orders import OrdersClient, RecoveryClient
@@ -45,7 +46,9 @@ def build_shop(settings: Settings, *, observer: Observer | None = None) -> Shop:
     # No event bus here: the web tier changes nothing in the catalog. The catalog and the
     # inventory services publish their changes through the cache Redis, whose pub/sub
     # reaches the L1 of every web process (common/adapters/cache/pubsub.py).
-    cached = cache_catalog(settings, reader=catalog)
+    # The catalog service reads from replicas: a cache load sends the fence's position along
+    # with its calls (X-Read-After), so a lagging replica's old copy is never cached.
+    cached = cache_catalog(settings, reader=catalog, fence=ForwardedFence())
     files = S3FileStore.from_settings(settings)
     files.create_bucket()
     sessions = RedisSessionStore.from_url(_session_redis_url(settings))

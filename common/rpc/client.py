@@ -168,8 +168,9 @@ class ServiceClient:
         path: Mapping[str, object] | None = None,
         query: Mapping[str, object] | None = None,
         user_id: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        return self.call("GET", template, path=path, query=query, user_id=user_id)
+        return self.call("GET", template, path=path, query=query, user_id=user_id, headers=headers)
 
     def call(
         self,

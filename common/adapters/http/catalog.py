@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from common.adapters.http.fence import read_after_headers
 from common.adapters.http.inventory import BATCH, IDS_PER_GET, InventoryClient
 from common.domain.errors import NotFound
 from common.domain.models import Category, Product, ProductPage, ProductQuery
@@ -21,11 +22,15 @@ class ServicesCatalogReader:
         self._inventory = inventory
 
     def categories(self) -> list[Category]:
-        return [wire.category_from(c) for c in self._catalog.get("/categories")["items"]]
+        answer = self._catalog.get("/categories", headers=read_after_headers())
+        return [wire.category_from(c) for c in answer["items"]]
 
     def product(self, product_id: int) -> Product | None:
         try:
-            data = self._catalog.get("/products/{product_id}", path={"product_id": product_id})
+            data = self._catalog.get(
+                "/products/{product_id}", path={"product_id": product_id},
+                headers=read_after_headers(),
+            )  # fmt: skip
         except NotFound:
             return None
         return self._stocked([data])[0]
@@ -39,6 +44,7 @@ class ServicesCatalogReader:
                 "page": query.page,
                 "per_page": query.per_page,
             },
+            headers=read_after_headers(),
         )
         return ProductPage(
             items=self._stocked(answer["items"]),
@@ -113,17 +119,23 @@ class ServicesCatalogWriter:
             raise ValueError("stock is a whole number of units")
         if changes:
             try:
-                self._catalog.call(
+                # The answer is the product as the primary has it now: no re-read from a
+                # replica that may not have the change yet.
+                data = self._catalog.call(
                     "PATCH", "/admin/products/{product_id}", path={"product_id": product_id},
                     body=changes, idempotent=True,
                 )  # fmt: skip
             except NotFound:
                 return None
-        elif self._reader.product(product_id) is None:
-            return None
+        else:
+            found = self._reader.product(product_id)
+            if found is None:
+                return None
+            data = wire.product_json(found, stock=False)
         if stock is not None:
             self._inventory.restock({product_id: stock})
-        return self._reader.product(product_id)
+        level = self._inventory.levels([product_id]).get(product_id, 0)
+        return wire.product_from(data, stock=level)
 
     def restock(self, levels: Mapping[int, int]) -> list[int]:
         return self._inventory.restock(levels)

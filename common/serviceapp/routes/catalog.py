@@ -25,8 +25,13 @@ PRODUCT_FIELDS = {
 EDITABLE = {"name": str, "description": str, "price_cents": int, "category": str}
 
 
-def catalog_routes(reader: CatalogReader, writer: CatalogWriter) -> Blueprint:
+def catalog_routes(
+    reader: CatalogReader, writer: CatalogWriter, prices: CatalogReader | None = None
+) -> Blueprint:
+    """``reader`` serves browsing (over replicas, it may lag); ``prices`` serves the batch
+    read that prices carts and orders, which must not (default: ``reader``)."""
     catalog = CatalogService(reader)
+    pricing = prices or reader
     bp = Blueprint("catalog", __name__)
 
     @bp.get("/categories")
@@ -49,7 +54,7 @@ def catalog_routes(reader: CatalogReader, writer: CatalogWriter) -> Blueprint:
 
     @bp.get("/products/by-ids")
     def products_by_ids() -> Response:
-        found = reader.products_by_ids(id_list())
+        found = pricing.products_by_ids(id_list())
         return jsonify({"items": [wire.product_json(p, stock=False) for p in found.values()]})
 
     # ---- administration (seeding, an operator's edits) ---------------------------------
