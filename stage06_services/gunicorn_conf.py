@@ -8,13 +8,13 @@ line, where compose.yaml shows them.
 * every access log line ends with the request id (X-Request-ID, made by the gateway and
   passed on by every hop), so `grep rid=<id> .run/stage06_services/logs/*` follows one
   customer request through every process it touched;
-* a response leaves in one write (stage04's lesson, its gunicorn_conf.py): a killed process
-  never leaves a caller holding half an answer.
+* a response leaves in one write (stage04's lesson, common/web/gunicorn_conf.py): a killed
+  process never leaves a caller holding half an answer.
 """
 
 from __future__ import annotations
 
-from stage04_cluster.gunicorn_conf import on_starting
+from common.web.gunicorn_conf import on_starting
 
 worker_class = "gthread"
 keepalive = 75
