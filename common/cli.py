@@ -10,6 +10,7 @@ from common.commands.chaos import chaos
 from common.commands.data import seed
 from common.commands.demo import demo
 from common.commands.diff import diff
+from common.commands.memory import memory
 from common.commands.stage import with_seeding
 from common.commands.tls import tls
 
@@ -40,6 +41,7 @@ def build_cli() -> click.Group:
     shop.add_command(demo)
     shop.add_command(tls)
     shop.add_command(diff)
+    shop.add_command(memory)
     return shop
 
 

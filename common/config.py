@@ -17,6 +17,12 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable to fix."""
 
 
+# Stage06's business services. A process that calls one finds its instances in
+# SHOP_<NAME>_URLS (comma-separated base URLs); SHOP_<NAME>_TIMEOUT_MS overrides the time a
+# call to it may take (common/rpc/policy.py has the defaults).
+SERVICE_NAMES = ("catalog", "inventory", "account", "cart", "order", "payment")
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -81,13 +87,19 @@ class Settings:
     replica_check_seconds: float = 1.0  # how often each process checks the replicas' lag
     replica_wait_seconds: float = 0.2  # a read waits this long for a replica, then primary
     read_your_writes: bool = True  # a user's reads include their own last write
+    # Stage 06+: the business services this process calls, and overrides of their timeouts.
+    service_urls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    service_timeouts_ms: Mapping[str, int] = field(default_factory=dict)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         database_url = env.get("SHOP_DATABASE_URL", "")
-        if not database_url:
+        service_urls = _service_urls(env)
+        # A process reaches the shop's data through its own database or, in stage06's web
+        # tier, only through the services.
+        if not database_url and not service_urls:
             raise ConfigError(
                 "SHOP_DATABASE_URL is not set: e.g. sqlite:///shop.db or "
                 "mysql+pymysql://shop:shop@127.0.0.1:3306/shop"
@@ -124,8 +136,27 @@ class Settings:
             replica_check_seconds=_float(env, "SHOP_REPLICA_CHECK_SECONDS", 1.0),
             replica_wait_seconds=_float(env, "SHOP_REPLICA_WAIT_SECONDS", 0.2),
             read_your_writes=_flag(env, "SHOP_READ_YOUR_WRITES", True),
+            service_urls=service_urls,
+            service_timeouts_ms={
+                name: _int(env, f"SHOP_{name.upper()}_TIMEOUT_MS", 0)
+                for name in SERVICE_NAMES
+                if env.get(f"SHOP_{name.upper()}_TIMEOUT_MS")
+            },
             extra={k: v for k, v in env.items() if k.startswith("SHOP_")},
         )
+
+
+def _service_urls(env: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    found = {}
+    for name in SERVICE_NAMES:
+        variable = f"SHOP_{name.upper()}_URLS"
+        urls = tuple(u.strip().rstrip("/") for u in env.get(variable, "").split(",") if u.strip())
+        bad = [u for u in urls if not u.startswith("http://")]
+        if bad:
+            raise ConfigError(f"{variable}: {bad[0]!r} is not an http:// base URL")
+        if urls:
+            found[name] = urls
+    return found
 
 
 def _missing_secret() -> str:

@@ -54,6 +54,7 @@ def bench() -> None:
       shop bench stage04_cluster --nodes 2            balance over app1, app2 only
       shop bench stage04_cluster --kill-node-at 10    SIGKILL a node 10 s into each window
       shop bench stage05_rw_split --replicas 1        reads on replica1 only
+      shop bench stage06_services --chaos payment:down    every run with payment down
       shop bench calibrate               the generator's ceiling against nginx
       shop bench pagecost stage01_single requests and bytes per page, in a real browser
       shop report                        results/ -> docs/results.md, bounds.md, charts
@@ -150,6 +151,13 @@ def bench() -> None:
     "for the runs (0: every read on the primary); default: all.",
 )
 @click.option(
+    "--chaos",
+    metavar="SERVICE:down|SERVICE:slow=MS",
+    help="Stage with business services (stage06 on): stop a service (e.g. payment:down), or "
+    "make it answer MS milliseconds late (payment:slow=2000), for every run, as `shop chaos` "
+    "does; it is put back after the runs. Compare with the same run healthy.",
+)
+@click.option(
     "--allow-dirty",
     is_flag=True,
     help="Measure a working tree with uncommitted changes (refused otherwise: a published "
@@ -178,6 +186,7 @@ def run(
     kill_node_at: float | None,
     kill_node: str | None,
     replicas: int | None,
+    chaos: str | None,
     allow_dirty: bool,
     out: Path | None,
 ) -> None:
@@ -198,6 +207,13 @@ def run(
         raise click.BadParameter("--runs, --users and --duration must be positive")
     if kill_node and kill_node_at is None:
         raise click.BadParameter("--kill-node needs --kill-node-at SECONDS")
+    if chaos is not None:
+        from common.commands.service_chaos import ChaosSpec
+
+        try:
+            chaos = str(ChaosSpec.parse(chaos))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--chaos") from exc
     options = BenchOptions(
         stage=stage,
         workload=workload,
@@ -216,6 +232,7 @@ def run(
         kill_node_at=kill_node_at,
         kill_node=kill_node,
         replicas=replicas,
+        chaos=chaos,
         allow_dirty=allow_dirty,
     )
     run_bench(options, Console(), out)

@@ -99,6 +99,11 @@ def recover_orders(stage: str, from_env: bool) -> None:
         + (f" ({', '.join(map(str, report.settled))})" if report.settled else "")
         + f"; released {len(report.released)} abandoned reservation(s)"
     )
+    if report.waiting:
+        click.echo(
+            f"{len(report.waiting)} order(s) stay pending, a service they need did not answer "
+            f"({', '.join(map(str, report.waiting))}): run this again once it is back"
+        )
 
 
 def register(group: click.Group) -> None:

@@ -7,6 +7,9 @@
     shop chaos stop STAGE SERVICE         stop any server of a stage (redis, minio, db, ...)
     shop chaos start STAGE SERVICE        start it again and wait until it is healthy
 
+From stage06 on, whole business services too (service_chaos.py): `shop chaos services`,
+`stop-service`, `slow-service`, `revive-service`.
+
 App nodes and the load balancer are the services whose compose `x-shop` role is app-node and
 gateway (common/runtime/roles.py). What happened to requests is read from the gateway's access
 log, whose ``balanced`` format (stage04's nginx.conf)
@@ -28,6 +31,7 @@ from typing import Any
 
 import click
 
+from common.commands.service_chaos import COMMANDS as SERVICE_COMMANDS
 from common.runtime import roles
 from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
@@ -253,6 +257,13 @@ def chaos() -> None:
       shop chaos kill-node stage04_cluster app2             # 3: a crash mid-run
       shop chaos status stage04_cluster                     #    failed requests since: 0?
       shop chaos revive-node stage04_cluster app2
+
+    \b
+    From stage06 on, a whole business service (every instance of it):
+      shop chaos services stage06_services
+      shop chaos stop-service stage06_services payment      # checkout 503, browsing fine
+      shop chaos slow-service stage06_services payment --latency-ms 2000
+      shop chaos revive-service stage06_services payment
     """
 
 
@@ -493,5 +504,5 @@ def start_service(stage: str, service: str, timeout: float) -> None:
 
 from common.commands import replica_chaos  # noqa: E402  (its commands join this group)
 
-for _command in replica_chaos.COMMANDS:
+for _command in (*SERVICE_COMMANDS, *replica_chaos.COMMANDS):
     chaos.add_command(_command)
