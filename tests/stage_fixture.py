@@ -270,10 +270,15 @@ class Deployment:
     _used_products: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _user_numbers: Iterator[int] = field(default_factory=lambda: itertools.count(2))
+    _addresses: Iterator[str] = field(default_factory=lambda: _loopback_addresses())
 
     def client(self, *, source_address: str | None = None) -> HttpClient:
-        """A new anonymous user agent with an empty cookie jar (from 127.0.0.1, or another
-        loopback address: a client on another machine, as the shop sees it)."""
+        """A new anonymous user agent with an empty cookie jar. On loopback each comes from
+        an address of its own in 127.0.0.0/8, as different people's browsers do: limits per
+        client address (stage04's edge, the app's failed-login limit) count each apart."""
+        if source_address is None and self.on_loopback():
+            with self._lock:
+                source_address = next(self._addresses)
         return HttpClient(
             self.base_url, ssl_context=self.ssl_context, source_address=source_address
         )
@@ -345,6 +350,15 @@ class Deployment:
 
     def applies(self, check: str) -> tuple[bool, str]:
         return check_applies(self.manifest, self.stage, check)
+
+
+def _loopback_addresses() -> Iterator[str]:
+    """127.0.1.1, 127.0.1.2, ...: loopback addresses no test names itself (those that test a
+    limit per address choose their own in 127.0.0.x), cycling after 64,000."""
+    while True:
+        for high in range(1, 251):
+            for low in range(1, 255):
+                yield f"127.0.{high}.{low}"
 
 
 _DEPLOYMENT_KEY = pytest.StashKey[Deployment]()
