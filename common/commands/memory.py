@@ -76,7 +76,7 @@ def stage_footprint(state: RunState) -> dict[str, Footprint]:
     }
 
 
-@click.command("memory")
+@click.command("memory", short_help="Memory of a running stage: RSS, PSS and USS per service.")
 @click.argument("stage")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (bytes) instead of a table.")
 def memory(stage: str, as_json: bool) -> None:

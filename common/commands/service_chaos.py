@@ -200,7 +200,7 @@ class ChaosSpec:
 # ---- the commands ------------------------------------------------------------------------
 
 
-@click.command("services")
+@click.command("services", short_help="The business services: instances, up or down, latency.")
 @click.argument("stage")
 def services(stage: str) -> None:
     """List STAGE's business services: their instances, up or down, and added latency."""
@@ -214,7 +214,7 @@ def services(stage: str) -> None:
             click.echo(f"  {service:<10} {instance:<11} {'up' if up else 'DOWN':<5} {slow}")
 
 
-@click.command("stop-service")
+@click.command("stop-service", short_help="Stop every instance of a service (a crash, by default).")
 @click.argument("stage")
 @click.argument("service")
 @click.option(
@@ -236,7 +236,7 @@ def stop_service(stage: str, service: str, graceful: bool) -> None:
     click.echo(f"Bring it back: shop chaos revive-service {stage} {service}")
 
 
-@click.command("slow-service")
+@click.command("slow-service", short_help="Make a service answer --latency-ms late.")
 @click.argument("stage")
 @click.argument("service")
 @click.option(
@@ -268,7 +268,7 @@ def slow_service(stage: str, service: str, latency_ms: int, path: str) -> None:
         click.echo(f"Back to normal: shop chaos revive-service {stage} {service}")
 
 
-@click.command("revive-service")
+@click.command("revive-service", short_help="Start a service's stopped instances again.")
 @click.argument("stage")
 @click.argument("service")
 def revive_service(stage: str, service: str) -> None:

@@ -28,6 +28,7 @@ from common.runtime import roles
 from common.runtime.compose import load_stage
 from common.runtime.state import RunState
 from common.runtime.supervisor import Supervisor
+from common.tls import ca_file_in, client_context
 from tests.stage_fixture import SEEDED_PASSWORD, HttpClient, artifacts_dir
 
 STAGE = "stage06_services"
@@ -72,7 +73,7 @@ class Services:
 
     def client(self) -> HttpClient:
         """A browser, talking to the gateway."""
-        return HttpClient(self.url)
+        return HttpClient(self.url, ssl_context=client_context(ca_file_in(self.state.run_dir)))
 
     def customer(self) -> tuple[HttpClient, str]:
         """A seeded customer no other test has used, logged in: (client, email)."""
