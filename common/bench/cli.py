@@ -44,9 +44,9 @@ class _StageCommand(click.Command):
         formatter.write_usage(parent, "STAGE [OPTIONS]")
 
 
-@click.group(cls=_BenchGroup)
+@click.group(cls=_BenchGroup, short_help="Benchmark a stage, or calibrate the load generator.")
 def bench() -> None:
-    """Benchmark a stage (DESIGN.md §6), or calibrate the load generator.
+    """Benchmark a stage (docs/architecture.md §6), or calibrate the load generator.
 
     \b
       shop bench stage01_single          up, seed, 3 x (warm-up + 30 s window), one result

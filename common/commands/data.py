@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from common.commands.progress import phase_progress
@@ -20,8 +22,12 @@ SEED_ENVVARS = {
 }
 
 
-def seed_options(f: click.decorators.FC) -> click.decorators.FC:
-    defaults = SeedSize()
+def seed_options(f: click.decorators.FC | None = None, *, products: int | None = None) -> Any:
+    """The data set's size options, defaulting to SeedSize's (``products`` overrides the
+    number of products, as `shop demo`'s smaller first look does)."""
+    if f is None:
+        return lambda g: seed_options(g, products=products)
+    defaults = SeedSize() if products is None else SeedSize(products=products)
     for option in reversed(
         [
             click.option(

@@ -17,10 +17,14 @@ import click
 
 from common.commands.data import run_seed, seed_options, size_from
 from common.config import Settings
+from common.runtime.demos import record_demo
 from common.runtime.processes import listening_ports
 from common.stages import REPO_ROOT
 
 DEMO_STAGE = "stage01_single"
+# A first look: a shop of 2,000 products is seeded in seconds (their pictures are drawn);
+# `--products 10000` seeds the data set the stages are measured with.
+DEMO_PRODUCTS = 2_000
 
 
 def demo_environment(run_dir: Path) -> dict[str, str]:
@@ -96,7 +100,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], port: int, timeout: f
     help="Where the SQLite file and images go.",
 )
 @click.option("--reset", is_flag=True, help="Start from an empty database.")
-@seed_options
+@seed_options(products=DEMO_PRODUCTS)
 def demo(
     port: int,
     run_dir: Path,
@@ -139,6 +143,7 @@ def demo(
     process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **env})
     # A SIGTERM (a terminal closed, `kill`) stops the demo like Ctrl-C: never an orphan server.
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    record = record_demo(port, url, process.pid, run_dir)  # what `shop status` shows
     try:
         wait_ready(url, process, port)
         click.secho(f"\nThe shop is ready: {url}   (Ctrl-C to stop)", fg="green", bold=True)
@@ -147,6 +152,7 @@ def demo(
     except (KeyboardInterrupt, SystemExit):
         click.echo("\nStopping the demo ...")
     finally:
+        record.unlink(missing_ok=True)
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=10)

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from common.runtime.compose import load_stage
+from common.runtime.demos import running_demos
 from common.runtime.errors import RuntimeFailure
 from common.runtime.launchers import mariadb_replication
 from common.runtime.processes import tail
@@ -124,9 +125,16 @@ def status(stage: str | None, as_json: bool) -> None:
         click.echo(json.dumps(payload[0] if stage and payload else payload, indent=2))
         return
     console = Console()
+    demos = [] if stage else running_demos()
+    for demo in demos:
+        console.print(
+            f"[bold]demo[/] (stage01 on SQLite, `shop demo`): {demo['url']}  pid {demo['pid']}"
+            f"  data {demo['run_dir']}"
+        )
     if not states:
         what = f"{stage} is not running" if stage else "no stage is running"
-        console.print(f"{what} (start one with `shop up STAGE`)")
+        if not demos:
+            console.print(f"{what} (start one with `shop up STAGE`)")
         return
     for state in states:
         _print_state(console, state)

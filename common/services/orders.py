@@ -1,5 +1,5 @@
 """Checkout as a saga: turn a cart into an order exactly once, never overselling, with no
-transaction spanning more than one step (DESIGN §8, docs/architecture.md).
+transaction spanning more than one step (docs/architecture.md §7).
 
 1. **reserve** the lines in inventory, keyed by the order's reference;
 2. **store** the order as ``pending`` (this claims the idempotency key);

@@ -1,4 +1,4 @@
-"""A browser as a Locust user (DESIGN.md §6: workloads look like their users).
+"""A browser as a Locust user (docs/architecture.md §6: workloads look like their users).
 
 Each simulated visitor fetches HTML pages and, for each, the stylesheets, scripts and images
 the page names (pageparse.py), up to six at a time as a browser does per host, through its
