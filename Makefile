@@ -1,11 +1,18 @@
 # Shop Evolution — every set-up step is here, idempotent and quick when already done.
-#   make demo   stage01 on SQLite, seeded, nothing to install but Python packages
+#   make demo   stage01 on SQLite, seeded, nothing to install but the shop's Python packages
+#               (make demo PORT=8002 when 8000 is taken)
 #   make test   everything the tests need (venv, servers, browser, compose), then all checks
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+SHOP_STAMP := $(VENV)/.installed-shop
+DEV_STAMP := $(VENV)/.installed-dev
+PORT ?= 8000
+# pip's own output is the progress (a line per package, download bars). The one warning
+# filtered is setuptools' notice that an editable install of a flat layout exists, which
+# asks nothing of anyone; any other warning shows.
+PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --disable-pip-version-check --progress-bar on
 PYTEST_ARGS ?=
 # stage01 runs the behaviour suite inside the main pytest run; every later stage once more.
 LATER_STAGES := $(filter-out stage01_single,$(patsubst %/compose.yaml,%,$(sort $(wildcard stage*/compose.yaml))))
@@ -15,13 +22,19 @@ LATER_STAGES := $(filter-out stage01_single,$(patsubst %/compose.yaml,%,$(sort $
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+$(SHOP_STAMP): pyproject.toml
+	@test -d $(VENV) || { echo "Creating the virtual environment $(VENV) ..."; $(PYTHON) -m venv $(VENV); }
+	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip 'setuptools>=77'  # pyproject's build backend: tests/test_packaging.py builds with the venv's
+	@echo "Installing the shop's Python packages into $(VENV) (the first time: a minute or two) ..."
+	@$(PIP_INSTALL) -e .
+	@touch $@
 
-venv: $(STAMP) ## Python virtual environment with pinned dependencies
+$(DEV_STAMP): $(SHOP_STAMP)
+	@echo "Installing the development tools (pytest, ruff, mypy, Playwright) into $(VENV) ..."
+	@$(PIP_INSTALL) -e '.[dev]'
+	@touch $@
+
+venv: $(DEV_STAMP) ## Python virtual environment: the shop's pinned packages and the development tools
 
 servers: ## MariaDB, Redis, nginx, RabbitMQ from Debian packages (only what is missing)
 	@bash scripts/install-servers.sh
@@ -38,8 +51,8 @@ browser: ## Debian's Chromium for the real-browser test
 compose: ## the real Docker Compose tool, built from its Go module (once: ~3-5 min on 2 cores)
 	@bash scripts/install-compose.sh
 
-demo: venv ## run stage01 on SQLite at http://127.0.0.1:8000, seeded
-	$(BIN)/shop demo
+demo: $(SHOP_STAMP) ## run stage01 on SQLite at http://127.0.0.1:8000, seeded (PORT=8002 for another port)
+	@$(BIN)/shop demo --port $(PORT)
 
 lint: venv ## ruff and mypy
 	$(BIN)/ruff check .

@@ -9,8 +9,11 @@ from common.commands.admin import register as register_admin
 from common.commands.chaos import chaos
 from common.commands.data import seed
 from common.commands.demo import demo
+from common.commands.diff import diff
+from common.commands.memory import memory
 from common.commands.mq import register as register_mq
 from common.commands.stage import with_seeding
+from common.commands.tls import tls
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,6 +26,7 @@ def shop() -> None:
       shop up stage01_single         start a stage's servers natively, seeded
       shop seed stage01_single       (re)seed it, e.g. with another size
       shop status / shop down STAGE  see and stop what runs
+      shop diff stage01_single stage02_split   what a step changes
     """
 
 
@@ -37,6 +41,9 @@ def build_cli() -> click.Group:
     shop.add_command(chaos)
     register_mq(shop)  # `shop mq`, and the broker's and workers' `shop chaos` commands
     shop.add_command(demo)
+    shop.add_command(tls)
+    shop.add_command(diff)
+    shop.add_command(memory)
     return shop
 
 

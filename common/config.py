@@ -17,6 +17,12 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable to fix."""
 
 
+# Stage06's business services. A process that calls one finds its instances in
+# SHOP_<NAME>_URLS (comma-separated base URLs); SHOP_<NAME>_TIMEOUT_MS overrides the time a
+# call to it may take (common/rpc/policy.py has the defaults).
+SERVICE_NAMES = ("catalog", "inventory", "account", "cart", "order", "payment")
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -55,7 +61,7 @@ class Settings:
     secret_key: str
     db_pool_size: int = 5
     session_ttl_seconds: int = 15 * 60
-    password_hash_method: str = "scrypt"
+    password_hash_method: str = "argon2id"
     payment_latency_ms: int = 0
     payment_failure_rate: float = 0.0
     payment_seed: int = 0
@@ -81,6 +87,9 @@ class Settings:
     replica_check_seconds: float = 1.0  # how often each process checks the replicas' lag
     replica_wait_seconds: float = 0.2  # a read waits this long for a replica, then primary
     read_your_writes: bool = True  # a user's reads include their own last write
+    # Stage 06+: the business services this process calls, and overrides of their timeouts.
+    service_urls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    service_timeouts_ms: Mapping[str, int] = field(default_factory=dict)
     # Stage 07+: RabbitMQ between placing an order and fulfilling it (common/messaging).
     amqp_url: str | None = None  # e.g. amqp://shop:secret@broker:5672/%2F
     mq_prefetch: int = 20  # unacknowledged messages a consumer may hold at once
@@ -95,7 +104,10 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         database_url = env.get("SHOP_DATABASE_URL", "")
-        if not database_url:
+        service_urls = _service_urls(env)
+        # A process reaches the shop's data through its own database or, in stage06's web
+        # tier, only through the services.
+        if not database_url and not service_urls:
             raise ConfigError(
                 "SHOP_DATABASE_URL is not set: e.g. sqlite:///shop.db or "
                 "mysql+pymysql://shop:shop@127.0.0.1:3306/shop"
@@ -109,7 +121,7 @@ class Settings:
             secret_key=env.get("SHOP_SECRET_KEY", "") or _missing_secret(),
             db_pool_size=_int(env, "SHOP_DB_POOL_SIZE", 5),
             session_ttl_seconds=_int(env, "SHOP_SESSION_TTL_SECONDS", 15 * 60),
-            password_hash_method=env.get("SHOP_PASSWORD_HASH", "scrypt"),
+            password_hash_method=env.get("SHOP_PASSWORD_HASH", "argon2id"),
             payment_latency_ms=_int(env, "SHOP_PAYMENT_LATENCY_MS", 0),
             payment_failure_rate=failure_rate,
             payment_seed=_int(env, "SHOP_PAYMENT_SEED", 0),
@@ -132,6 +144,12 @@ class Settings:
             replica_check_seconds=_float(env, "SHOP_REPLICA_CHECK_SECONDS", 1.0),
             replica_wait_seconds=_float(env, "SHOP_REPLICA_WAIT_SECONDS", 0.2),
             read_your_writes=_flag(env, "SHOP_READ_YOUR_WRITES", True),
+            service_urls=service_urls,
+            service_timeouts_ms={
+                name: _int(env, f"SHOP_{name.upper()}_TIMEOUT_MS", 0)
+                for name in SERVICE_NAMES
+                if env.get(f"SHOP_{name.upper()}_TIMEOUT_MS")
+            },
             amqp_url=env.get("SHOP_AMQP_URL") or None,
             mq_prefetch=_positive(env, "SHOP_MQ_PREFETCH", 20),
             mq_retry_delays_ms=_delays(env, "SHOP_MQ_RETRY_DELAYS_MS", (1_000, 10_000, 60_000)),
@@ -139,6 +157,19 @@ class Settings:
             flash_sale_redis_url=env.get("SHOP_FLASH_SALE_REDIS_URL") or None,
             extra={k: v for k, v in env.items() if k.startswith("SHOP_")},
         )
+
+
+def _service_urls(env: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    found = {}
+    for name in SERVICE_NAMES:
+        variable = f"SHOP_{name.upper()}_URLS"
+        urls = tuple(u.strip().rstrip("/") for u in env.get(variable, "").split(",") if u.strip())
+        bad = [u for u in urls if not u.startswith("http://")]
+        if bad:
+            raise ConfigError(f"{variable}: {bad[0]!r} is not an http:// base URL")
+        if urls:
+            found[name] = urls
+    return found
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:

@@ -24,6 +24,13 @@ class OrderRecovery(Protocol):
     def run(self) -> RecoveryReport: ...
 
 
+class UserSeeding(Protocol):
+    def add_missing(self, users: Iterable[tuple[str, str]], password_hash: str) -> int:
+        """Add each (email, name) not registered yet, all with one password hash; returns
+        how many were added (seeding is idempotent)."""
+        ...
+
+
 class UserSeeder:
     """Adds the seeded customers, skipping those already there (seeding is idempotent)."""
 
@@ -49,7 +56,7 @@ class UserSeeder:
 class StageOperations:
     catalog: CatalogWriter  # categories, products, price/description/stock edits, restock
     files: FileStore  # product images
-    users: UserSeeder
+    users: UserSeeding  # UserSeeder over the shop's database, or the account service
     hasher: PasswordHasher  # the stage's own, so seeded passwords verify on login
     health: Mapping[str, HealthCheck]
     recovery: OrderRecovery

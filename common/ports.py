@@ -188,6 +188,19 @@ class Inventory(Protocol):
         ...
 
 
+class StockLevels(Protocol):
+    """Reading and setting stock directly: the inventory service's own reads (a listing's
+    stock, in one call) and an operator's restocking. Not part of checkout."""
+
+    def levels(self, product_ids: Iterable[int]) -> dict[int, int]:
+        """The stock of each known product among ``product_ids``."""
+        ...
+
+    def restock(self, levels: Mapping[int, int]) -> list[int]:
+        """Set these levels; returns the ids whose stock changed (``StockChanged``)."""
+        ...
+
+
 class CartLines(Protocol):
     """The part of a cart that checkout needs."""
 

@@ -7,13 +7,18 @@ present are kept, so it can be re-run safely.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from common.domain.models import Category, Product
-from common.images import product_png
+from common.images import Rendition, render
 from common.operations import StageOperations
+from common.ports import FileStore
 
 SEEDED_PASSWORD = "password123"
 
@@ -129,6 +134,9 @@ class SeedSize:
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 _USER_BATCH = 100
+_PICTURE_BATCH = 200  # products per round of look-ups, drawing and uploads
+_DRAW_IN_PROCESSES_FROM = 400  # fewer pictures are drawn faster than workers start
+_UPLOADS = 8  # concurrent writes: an object store answers each PUT over the network
 
 
 def category_slug(name: str) -> str:
@@ -165,6 +173,53 @@ def generate_products(size: SeedSize, categories: list[Category]) -> Iterator[Pr
         )
 
 
+def _draw(job: tuple[Product, str, int]) -> list[tuple[Rendition, bytes]]:
+    product, category_name, png_min_bytes = job
+    return render(product, category_name, png_min_bytes)
+
+
+def write_pictures(
+    files: FileStore,
+    products: Sequence[Product],
+    category_names: Mapping[str, str],
+    png_min_bytes: int,
+    report: Progress,
+) -> int:
+    """Draw and store the pictures of the products that have none yet; returns how many.
+
+    Drawing is CPU work, spread over one process per core; storing is network work for an
+    object store, spread over a few threads; one batch is drawn while the one before it is
+    stored. A picture counts as present when its PNG, the file each product writes last,
+    exists, so an interrupted seeding completes what it left."""
+
+    def store(picture: list[tuple[Rendition, bytes]]) -> None:
+        for rendition, data in picture:
+            files.put(rendition.key, data, rendition.content_type)
+
+    written = 0
+    with ExitStack() as stack:
+        io = stack.enter_context(ThreadPoolExecutor(_UPLOADS))
+        cpu: Executor = io
+        if len(products) >= _DRAW_IN_PROCESSES_FROM and (os.cpu_count() or 1) > 1:
+            # spawn, not fork: the parent has threads (progress bars, connection pools).
+            context = multiprocessing.get_context("spawn")
+            cpu = stack.enter_context(ProcessPoolExecutor(os.cpu_count(), mp_context=context))
+        drawn: tuple[int, Iterator[list[tuple[Rendition, bytes]]]] | None = None
+        for start in range(0, len(products) + _PICTURE_BATCH, _PICTURE_BATCH):
+            batch = products[start : start + _PICTURE_BATCH]
+            present = list(io.map(lambda p: files.exists(p.image_key), batch))
+            missing = [p for p, there in zip(batch, present, strict=True) if not there]
+            jobs = [(p, category_names.get(p.category, p.category), png_min_bytes) for p in missing]
+            drawing = cpu.map(_draw, jobs, chunksize=8)  # starts now, in the background
+            written += len(missing)
+            if drawn is not None:  # store the batch before while this one is drawn
+                for _ in io.map(store, drawn[1]):
+                    pass  # a failed write fails the seeding, with its own error
+                report("images", drawn[0], len(products))
+            drawn = (min(start + len(batch), len(products)), drawing) if batch else None
+    return written
+
+
 def seed_shop(
     ops: StageOperations, size: SeedSize, progress: Progress | None = None
 ) -> dict[str, int]:
@@ -178,17 +233,8 @@ def seed_shop(
     ops.catalog.add_products(products)
     report("products", len(products), len(products))
 
-    written = 0
-    for done, product in enumerate(products, start=1):
-        if not ops.files.exists(product.image_key):
-            ops.files.put(
-                product.image_key,
-                product_png(product.id, weight_bytes=size.image_bytes),
-                "image/png",
-            )
-            written += 1
-        if done % 500 == 0 or done == len(products):
-            report("images", done, len(products))
+    names = {c.slug: c.name for c in categories}
+    written = write_pictures(ops.files, products, names, size.image_bytes, report)
 
     # Hashing is deliberately slow (scrypt); seeded users share one password, hashed once.
     password_hash = ops.hasher.hash(SEEDED_PASSWORD)

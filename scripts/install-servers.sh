@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the servers the native runner starts (common/runtime): MariaDB, Redis, nginx,
-# RabbitMQ (with the Erlang runtime it needs, epmd included).
+# RabbitMQ (with the Erlang runtime it needs, epmd included); and wrk, a load generator.
 #
 # Idempotent and fast when everything is there: apt is only touched for missing packages.
 # The packages' own system services do not matter to the runner (it uses its own ports,
@@ -8,7 +8,8 @@
 # neither take ports like 80/3306 nor spend the CI machine's CPU.
 set -euo pipefail
 
-PACKAGES=(mariadb-server mariadb-client redis-server nginx rabbitmq-server)
+# wrk: the HTTP load generator of `shop bench framework` (a page against bare Flask).
+PACKAGES=(mariadb-server mariadb-client redis-server nginx rabbitmq-server wrk)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

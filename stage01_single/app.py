@@ -10,7 +10,7 @@ from flask import Flask
 
 from common.adapters.events import InProcessBus
 from common.adapters.local_files import LocalFileStore
-from common.adapters.passwords import WerkzeugHasher
+from common.adapters.passwords import password_hasher
 from common.adapters.simulated_payment import SimulatedPayment
 from common.adapters.sql.catalog import SqlCatalogReader, SqlCatalogWriter
 from common.adapters.sql.engine import SqlHealth, make_engine
@@ -37,7 +37,7 @@ def build_shop(settings: Settings) -> Shop:
         catalog_writer=SqlCatalogWriter(engine, events),
         inventory=SqlInventory(engine, events),
         payments=SimulatedPayment.from_settings(settings),
-        hasher=WerkzeugHasher(settings.password_hash_method),
+        hasher=password_hasher(settings.password_hash_method),
         files=files,
         sessions=SqlSessionStore(engine),
         health={"database": SqlHealth(engine), "files": files},

@@ -12,7 +12,7 @@ from flask import Flask
 
 from common.adapters.cache import cache_catalog
 from common.adapters.events import InProcessBus
-from common.adapters.passwords import WerkzeugHasher
+from common.adapters.passwords import password_hasher
 from common.adapters.s3_files import S3FileStore
 from common.adapters.simulated_payment import SimulatedPayment
 from common.adapters.sql.catalog import SqlCatalogReader, SqlCatalogWriter
@@ -42,7 +42,7 @@ def build_shop(settings: Settings) -> Shop:
         catalog_writer=SqlCatalogWriter(engine, events),
         inventory=SqlInventory(engine, events),
         payments=SimulatedPayment.from_settings(settings),
-        hasher=WerkzeugHasher(settings.password_hash_method),
+        hasher=password_hasher(settings.password_hash_method),
         files=files,
         sessions=SqlSessionStore(engine),
         health={"database": SqlHealth(engine), "files": files, "cache": cached.health},

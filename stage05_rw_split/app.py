@@ -14,7 +14,7 @@ from flask import Flask
 
 from common.adapters.cache import cache_catalog
 from common.adapters.events import InProcessBus
-from common.adapters.passwords import WerkzeugHasher
+from common.adapters.passwords import password_hasher
 from common.adapters.redis_sessions import RedisSessionStore
 from common.adapters.s3_files import S3FileStore
 from common.adapters.simulated_payment import SimulatedPayment
@@ -44,7 +44,7 @@ def build_shop(settings: Settings) -> Shop:
         catalog_writer=SqlCatalogWriter(database.primary, events),
         inventory=SqlInventory(database.primary, events),
         payments=SimulatedPayment.from_settings(settings),
-        hasher=WerkzeugHasher(settings.password_hash_method),
+        hasher=password_hasher(settings.password_hash_method),
         files=files,
         sessions=sessions,
         health={

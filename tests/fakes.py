@@ -76,7 +76,7 @@ class FakeCatalog:
     def products(self, query: ProductQuery) -> ProductPage:
         found = [
             p
-            for p in sorted(self.t.products.values(), key=lambda p: p.id)
+            for p in sorted(self.t.products.values(), key=query.sort.key)
             if (query.category is None or p.category == query.category)
             and (query.text is None or query.text.lower() in p.name.lower())
         ]

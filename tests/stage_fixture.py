@@ -19,6 +19,7 @@ import http.client
 import itertools
 import json
 import shutil
+import ssl
 import tempfile
 import threading
 import time
@@ -84,9 +85,16 @@ class HttpResponse:
 
 class HttpClient:
     """One user agent: its own cookie jar, no redirects followed, a new connection per call
-    (so one client may be used from many threads)."""
+    (so one client may be used from many threads). ``source_address`` sends from another
+    loopback address (127.0.0.N): a client the shop sees as another machine."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        source_address: str | None = None,
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
@@ -96,6 +104,8 @@ class HttpClient:
         self._prefix = parts.path.rstrip("/")
         self.cookies: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._ssl_context = ssl_context
+        self._source = (source_address, 0) if source_address else None
 
     # -- requests --
 
@@ -134,10 +144,18 @@ class HttpClient:
             absolute = urlsplit(target)
             scheme, netloc = absolute.scheme, absolute.netloc
             target = absolute.path + (f"?{absolute.query}" if absolute.query else "")
-        connection_class = (
-            http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-        )
-        connection = connection_class(netloc, timeout=HTTP_TIMEOUT_S)
+        connection: http.client.HTTPConnection
+        if scheme == "https":
+            connection = http.client.HTTPSConnection(
+                netloc,
+                timeout=HTTP_TIMEOUT_S,
+                context=self._ssl_context,
+                source_address=self._source,
+            )
+        else:
+            connection = http.client.HTTPConnection(
+                netloc, timeout=HTTP_TIMEOUT_S, source_address=self._source
+            )
         try:
             connection.request(method, target, body=body, headers=send_headers)
             raw = connection.getresponse()
@@ -248,16 +266,29 @@ class Deployment:
     shop: Any | None  # common.shop.Shop; None when testing an external deployment
     manifest: dict[str, Any]
     seeded_users: int
+    ca_file: Path | None = None  # the stage's own CA (https stages), for other clients
+    ssl_context: ssl.SSLContext | None = None  # a client context trusting it
     # The runner's supervisor of the stage (None with --base-url): for tests that stop and
     # start its servers (tests/stage07), always putting them back.
     supervisor: Any | None = None
     _used_products: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _user_numbers: Iterator[int] = field(default_factory=lambda: itertools.count(2))
+    _addresses: Iterator[str] = field(default_factory=lambda: _loopback_addresses())
 
-    def client(self) -> HttpClient:
-        """A new anonymous user agent with an empty cookie jar."""
-        return HttpClient(self.base_url)
+    def client(self, *, source_address: str | None = None) -> HttpClient:
+        """A new anonymous user agent with an empty cookie jar. On loopback each comes from
+        an address of its own in 127.0.0.0/8, as different people's browsers do: limits per
+        client address (stage04's edge, the app's failed-login limit) count each apart."""
+        if source_address is None and self.on_loopback():
+            with self._lock:
+                source_address = next(self._addresses)
+        return HttpClient(
+            self.base_url, ssl_context=self.ssl_context, source_address=source_address
+        )
+
+    def on_loopback(self) -> bool:
+        return urlsplit(self.base_url).hostname in ("127.0.0.1", "localhost")
 
     def new_user(self, *, log_in: bool = True) -> tuple[HttpClient, dict[str, str]]:
         """A user no other test has used, logged in: (client, credentials). A seeded user
@@ -325,6 +356,15 @@ class Deployment:
         return check_applies(self.manifest, self.stage, check)
 
 
+def _loopback_addresses() -> Iterator[str]:
+    """127.0.1.1, 127.0.1.2, ...: loopback addresses no test names itself (those that test a
+    limit per address choose their own in 127.0.0.x), cycling after 64,000."""
+    while True:
+        for high in range(1, 251):
+            for low in range(1, 255):
+                yield f"127.0.{high}.{low}"
+
+
 _DEPLOYMENT_KEY = pytest.StashKey[Deployment]()
 
 
@@ -336,8 +376,8 @@ def _app_settings(stage: Any, state: Any) -> Any:
     return Settings.from_env(roles.settings_environment(stage, state))
 
 
-def _wait_ready(base_url: str, timeout: float) -> None:
-    client = HttpClient(base_url)
+def _wait_ready(base_url: str, timeout: float, ssl_context: ssl.SSLContext | None = None) -> None:
+    client = HttpClient(base_url, ssl_context=ssl_context)
     deadline = time.monotonic() + timeout
     last: HttpResponse | OSError | None = None
     while time.monotonic() < deadline:
@@ -367,6 +407,7 @@ def _bring_up(config: pytest.Config, session: pytest.Session) -> Deployment:
     from common.runtime.supervisor import Supervisor
     from common.seed import SeedSize, seed_shop
     from common.stages import composition_root
+    from common.tls import ca_file_in, client_context
 
     # Not under pytest's basetemp: servers that run as their own user (RabbitMQ as rabbitmq)
     # must reach their directories, and every pytest session that starts meanwhile resets
@@ -389,9 +430,19 @@ def _bring_up(config: pytest.Config, session: pytest.Session) -> Deployment:
     assert state.url, f"{stage} publishes no port"
     shop = composition_root(stage).build_shop(_app_settings(supervisor.stage, state))
     seed_shop(shop.operations, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
-    _wait_ready(state.url, timeout)
+    # An https stage (stage04 on) serves a certificate of its own CA: trust that one.
+    ca_file = ca_file_in(state.run_dir) if state.url.startswith("https") else None
+    context = client_context(ca_file) if ca_file else None
+    _wait_ready(state.url, timeout, context)
     return Deployment(
-        stage, state.url, shop, manifest, seeded_users=SEED_USERS, supervisor=supervisor
+        stage,
+        state.url,
+        shop,
+        manifest,
+        seeded_users=SEED_USERS,
+        ca_file=ca_file,
+        ssl_context=context,
+        supervisor=supervisor,
     )
 
 

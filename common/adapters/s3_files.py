@@ -29,6 +29,9 @@ from common.domain.errors import Unavailable
 # The region is fixed so the client never spends a round trip asking the store for it.
 REGION = "us-east-1"
 _MISSING = {"NoSuchKey", "NoSuchObject"}
+# Stored with each object and sent back by the store with it, next to the ETag and
+# Last-Modified it adds itself: browsers keep an image a day, then revalidate (a 304).
+CACHE_CONTROL = "public, max-age=86400"
 _ALREADY_THERE = {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}
 
 
@@ -127,7 +130,12 @@ class S3FileStore:
         with self._translated(f"store {key!r}"):
             # One PUT: the object appears whole or not at all, like the local store's rename.
             self._client.put_object(
-                self._bucket, key, io.BytesIO(data), len(data), content_type=content_type
+                self._bucket,
+                key,
+                io.BytesIO(data),
+                len(data),
+                content_type=content_type,
+                metadata={"Cache-Control": CACHE_CONTROL},
             )
 
     def get(self, key: str) -> bytes | None:

@@ -1,4 +1,4 @@
-"""An asynchronous stage's backlog at both edges of the measured window (DESIGN.md §6).
+"""An asynchronous stage's backlog at both edges of the measured window (docs/architecture.md §6).
 
 A stage that answers fast by leaving work behind (a replica applying writes late, consumers
 draining a queue slower than it fills) must not look fast: each run samples every backlog

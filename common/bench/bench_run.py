@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -40,6 +40,7 @@ from common.runtime import roles
 from common.runtime.cpus import parse_cpu_list
 from common.runtime.paths import repo_root, run_base_dir
 from common.seed import SeedSize
+from common.tls import ca_file_in, client_context
 
 NO_CPUS = "''"  # how an empty CPU list (unpinned) is spelled on a command line
 
@@ -63,6 +64,7 @@ class BenchOptions:
     kill_node_at: float | None = None  # seconds into each measured window: SIGKILL a node
     kill_node: str | None = None  # which node (default: the last active one)
     replicas: int | None = None  # read replicas left running (stage05 on; None: all)
+    chaos: str | None = None  # a business service down or slow for every run (service_chaos)
     restart_at: float | None = None  # seconds into each window: SIGKILL a service, restart it
     restart_service: str | None = None  # which (a consumer, the broker: common/bench/restart.py)
     allow_dirty: bool = False  # measure a tree with uncommitted changes (and say so)
@@ -92,6 +94,8 @@ class BenchOptions:
                 parts.append(f"--kill-node {self.kill_node}")
         if self.replicas is not None:
             parts.append(f"--replicas {self.replicas}")
+        if self.chaos:
+            parts.append(f"--chaos {self.chaos}")
         if self.restart_at is not None:
             parts.append(
                 f"--restart-at {self.restart_at:g} --restart-service {self.restart_service}"
@@ -123,6 +127,8 @@ def latest_name(options: BenchOptions, cluster: Cluster | None) -> str:
         name += f"-{options.replicas}replicas"
     if options.kill_node_at is not None:
         name += "-kill"
+    if options.chaos:
+        name += "-chaos-" + options.chaos.replace(":", "-").replace("=", "")
     if options.restart_at is not None:
         name += f"-restart-{options.restart_service}"
     return name + ".json"
@@ -159,9 +165,11 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
         options.nodes is not None
         or options.kill_node_at is not None
         or options.replicas is not None
+        or options.chaos
     ):
         raise BenchError(
-            "--nodes, --replicas and --kill-node-at need the native runner: not with --host"
+            "--nodes, --replicas, --kill-node-at and --chaos need the native runner: not with "
+            "--host"
         )
     if options.kill_node_at is not None and not 0 <= options.kill_node_at < options.duration:
         raise BenchError("--kill-node-at must fall inside the measured window (< --duration)")
@@ -175,6 +183,7 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
     running = None
     cluster = None
     stopped_replicas: list[str] = []
+    undo_chaos = None
     if options.host:
         url = options.host.rstrip("/")
         console.print(
@@ -189,11 +198,18 @@ def run_bench(options: BenchOptions, console: Console, out: Path | None = None) 
             cluster = _set_nodes(options, running, console)
             stopped_replicas = _set_replicas(options, running, console)
             _check_restart_service(options, running)
-        waited = wait_ready(url)
+            undo_chaos = _break_service(options, running, console)
+        ca = ca_file_in(running.state.run_dir) if running is not None else None
+        waited = wait_ready(
+            url, ssl_context=client_context(ca) if url.startswith("https") else None
+        )
         console.print(f"readiness gate: {url}/readyz ready after {waited:.1f}s")
         result = _measure(options, config, size, url, running, cluster, console)
         result["code"] = {**code, "allow_dirty": options.allow_dirty}
     finally:
+        if undo_chaos is not None:
+            console.print(f"--chaos: putting {options.chaos} back")
+            undo_chaos()
         if running is not None and running.started_here and not options.keep_up:
             console.print(f"stopping {options.stage} (started by this bench; --keep-up keeps it)")
             running.supervisor.down()
@@ -311,6 +327,26 @@ def _set_replicas(options: BenchOptions, running: RunningStage, console: Console
         )
     _refresh(running)
     return stopped
+
+
+def _break_service(
+    options: BenchOptions, running: RunningStage, console: Console
+) -> Callable[[], None] | None:
+    """--chaos: stop or slow a business service for every run; returns what puts it back."""
+    if not options.chaos:
+        return None
+    from click import ClickException
+
+    from common.commands.service_chaos import ChaosSpec, target
+
+    spec = ChaosSpec.parse(options.chaos)
+    try:
+        undo = spec.apply(target(running.supervisor, running.state, spec.service))
+    except ClickException as exc:
+        raise BenchError(f"--chaos {spec}: {exc.message}") from exc
+    _refresh(running)
+    console.print(f"--chaos {spec}: every run of this bench has {spec.service} broken")
+    return undo
 
 
 def _check_restart_service(options: BenchOptions, running: RunningStage) -> None:
@@ -627,6 +663,7 @@ def _target(options: BenchOptions, running: RunningStage | None, url: str) -> di
         "services": {
             name: {
                 "kind": s.kind,
+                "role": running.stage.services[name].x_shop.role,
                 "declared_cpuset": running.stage.services[name].declared_cpuset,
                 "cpuset": s.cpuset,
             }

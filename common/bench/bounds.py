@@ -100,3 +100,53 @@ def clustered_stages(rows: list[dict[str, Any]]) -> list[str]:
 
 def ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=row_order)
+
+
+# ---- per service: the instances of one business service pooled (stage06 on) ---------------
+
+SERVICE_INSTANCES = (1, 2, 4, 8)
+WEB_TIER = "web tier"
+
+
+@dataclass(frozen=True)
+class ServiceBound:
+    service: str  # catalog, order, ... or the web tier (the app nodes)
+    instances: tuple[str, ...]  # the compose services that are its instances in this run
+    demand_ms: float  # CPU ms per request, summed over its instances
+    bounds_rps: dict[int, float | None]  # N instances of one core each -> N / D
+
+
+def _service_of(name: str, role: str | None) -> str | None:
+    if role == "app-node":
+        return WEB_TIER
+    if role == "service":
+        return name.rstrip("0123456789") or name
+    return None
+
+
+def service_bounds(result: dict[str, Any]) -> list[ServiceBound]:
+    """The web tier and each business service of a result, its instances' demands summed:
+    the CPU a request costs that service, whichever instance does the work. N instances of
+    one core each bound it at N / D (computed, not measured). Empty for a stage without
+    business services, or a result that did not record roles."""
+    services = (result.get("target") or {}).get("services") or {}
+    demands = result["summary"].get("demand_ms") or {}
+    groups: dict[str, list[str]] = {}
+    for name, info in services.items():
+        group = _service_of(name, info.get("role"))
+        if group is not None and demands.get(name) is not None:
+            groups.setdefault(group, []).append(name)
+    if not any(g != WEB_TIER for g in groups):
+        return []
+    found = []
+    for group, names in groups.items():
+        d = sum(demands[n] for n in names)
+        found.append(
+            ServiceBound(
+                group,
+                tuple(names),
+                d,
+                {n: (n / (d / 1000) if d > 0 else None) for n in SERVICE_INSTANCES},
+            )
+        )
+    return sorted(found, key=lambda b: -b.demand_ms)

@@ -7,17 +7,26 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from common.bench.framework import framework
+from common.bench.profile import profile
+from common.bench.slow_clients import slow_clients
 from common.bench.workloads import DEFAULT_WORKLOADS_HELP, WORKLOADS
 
 
 def register(group: click.Group) -> None:
     """Add the benchmark commands to the `shop` group."""
+    from common.bench.pagecost import pagecost
+
+    bench.add_command(pagecost)
     for command in (bench, report, load):
         group.add_command(command)
 
 
 class _BenchGroup(click.Group):
     """`shop bench STAGE ...` runs `shop bench run STAGE ...`; `shop bench calibrate` too."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "STAGE [OPTIONS]  |  COMMAND [ARGS]...")
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -27,9 +36,17 @@ class _BenchGroup(click.Group):
         return super().resolve_command(ctx, args)
 
 
-@click.group(cls=_BenchGroup)
+class _StageCommand(click.Command):
+    """`run`, whose usage is said the way people type it: `shop bench STAGE [OPTIONS]`."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        parent = ctx.parent.command_path if ctx.parent else "shop bench"
+        formatter.write_usage(parent, "STAGE [OPTIONS]")
+
+
+@click.group(cls=_BenchGroup, short_help="Benchmark a stage, or calibrate the load generator.")
 def bench() -> None:
-    """Benchmark a stage (DESIGN.md §6), or calibrate the load generator.
+    """Benchmark a stage (docs/architecture.md §6), or calibrate the load generator.
 
     \b
       shop bench stage01_single          up, seed, 3 x (warm-up + 30 s window), one result
@@ -37,15 +54,17 @@ def bench() -> None:
       shop bench stage04_cluster --nodes 2            balance over app1, app2 only
       shop bench stage04_cluster --kill-node-at 10    SIGKILL a node 10 s into each window
       shop bench stage05_rw_split --replicas 1        reads on replica1 only
+      shop bench stage06_services --chaos payment:down    every run with payment down
       shop bench stage07_mq --restart-at 10 --restart-service broker   restart it mid-window
       shop bench calibrate               the generator's ceiling against nginx
+      shop bench pagecost stage01_single requests and bytes per page, in a real browser
       shop report                        results/ -> docs/results.md, bounds.md, charts
 
     A result must come from a committed tree: a dirty one is refused unless --allow-dirty.
     """
 
 
-@bench.command("run")
+@bench.command("run", cls=_StageCommand, hidden=True, short_help="Benchmark STAGE.")
 @click.argument("stage")
 @click.option(
     "--workload",
@@ -133,6 +152,13 @@ def bench() -> None:
     "for the runs (0: every read on the primary); default: all.",
 )
 @click.option(
+    "--chaos",
+    metavar="SERVICE:down|SERVICE:slow=MS",
+    help="Stage with business services (stage06 on): stop a service (e.g. payment:down), or "
+    "make it answer MS milliseconds late (payment:slow=2000), for every run, as `shop chaos` "
+    "does; it is put back after the runs. Compare with the same run healthy.",
+)
+@click.option(
     "--restart-at",
     type=click.FloatRange(min=0),
     metavar="SECONDS",
@@ -174,6 +200,7 @@ def run(
     kill_node_at: float | None,
     kill_node: str | None,
     replicas: int | None,
+    chaos: str | None,
     restart_at: float | None,
     restart_service: str | None,
     allow_dirty: bool,
@@ -196,6 +223,13 @@ def run(
         raise click.BadParameter("--runs, --users and --duration must be positive")
     if kill_node and kill_node_at is None:
         raise click.BadParameter("--kill-node needs --kill-node-at SECONDS")
+    if chaos is not None:
+        from common.commands.service_chaos import ChaosSpec
+
+        try:
+            chaos = str(ChaosSpec.parse(chaos))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--chaos") from exc
     if (restart_at is None) != (restart_service is None):
         raise click.BadParameter("--restart-at SECONDS and --restart-service NAME go together")
     options = BenchOptions(
@@ -216,6 +250,7 @@ def run(
         kill_node_at=kill_node_at,
         kill_node=kill_node,
         replicas=replicas,
+        chaos=chaos,
         restart_at=restart_at,
         restart_service=restart_service,
         allow_dirty=allow_dirty,
@@ -223,7 +258,7 @@ def run(
     run_bench(options, Console(), out)
 
 
-@bench.command()
+@bench.command(short_help="Measure the load generator's ceiling (Locust vs nginx).")
 @click.option("--users", default=50, show_default=True, help="Concurrent Locust users.")
 @click.option("--warmup", default=5.0, show_default=True, metavar="SECONDS")
 @click.option("--duration", default=15.0, show_default=True, metavar="SECONDS")
@@ -255,7 +290,7 @@ def calibrate(
     )
 
 
-@click.command()
+@click.command(short_help="Turn results/ into docs/results.md and charts.")
 @click.option(
     "--results",
     "results_dir",
@@ -280,7 +315,7 @@ def report(results_dir: Path | None, docs_dir: Path | None) -> None:
         click.echo(f"wrote {path}")
 
 
-@click.command()
+@click.command(short_help="Locust's web UI against a running stage (demos).")
 @click.argument("stage")
 @click.option("--host", metavar="URL", help="Target URL (default: the running STAGE's URL).")
 @click.option("--workload", type=click.Choice(WORKLOADS), default="mixed", show_default=True)
@@ -301,3 +336,8 @@ def load(stage: str, host: str | None, workload: str, web_port: int, generator_c
     from common.bench.live import run_web_ui
 
     run_web_ui(stage, host, workload, web_port, generator_cpus or None)
+
+
+bench.add_command(framework)  # `shop bench framework STAGE`: a page against bare Flask
+bench.add_command(slow_clients)  # `shop bench slow-clients STAGE`: issue 14, finding 10
+bench.add_command(profile)  # `shop bench profile STAGE`: where a request's CPU goes

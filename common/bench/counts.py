@@ -1,7 +1,8 @@
 """What the requests of a window amounted to: successes, failures and client retries (pure).
 
-Throughput counts successful requests only (DESIGN.md §6). Locust records every attempt; the
-workloads give the special ones their own names (workloads/base.py, workloads/retry.py):
+Throughput counts successful requests only (docs/architecture.md §6). Locust records every
+attempt; the workloads give the special ones their own names (workloads/base.py,
+workloads/retry.py):
 
 * ``/api/orders [retry after 502]``: an attempt that got no answer and that the client sent
   again with the same Idempotency-Key. Locust counts it as a success (the client recovered),

@@ -1,4 +1,4 @@
-"""Service demand and the bottleneck bound (DESIGN.md §6), as pure functions.
+"""Service demand and the bottleneck bound (docs/architecture.md §6), as pure functions.
 
 * The service demand of a tier is the CPU time it spends per successful request:
   ``D = CPU seconds during the window / successful requests in the window``.

@@ -341,6 +341,36 @@ def scale_out_lines(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def service_bound_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Per result of a stage with business services (no chaos): each service's demand, its
+    instances' summed, and the bound for N instances."""
+    lines: list[str] = []
+    for result in bounds.ordered(rows):
+        table = bounds.service_bounds(result)
+        if not table or (result.get("settings") or {}).get("chaos"):
+            continue
+        counts = bounds.SERVICE_INSTANCES
+        lines += [
+            "",
+            f"**{row_label(result)}: per-service demand and bound — computed from measured "
+            "service demands, not measured.** A service's demand D is the CPU per request of "
+            "its instances added up (the work a request costs it, whichever instance does it); "
+            "N instances of one core each bound it at N / D.",
+            "",
+            "| service | instances in this run | D, CPU ms/request | "
+            + " | ".join(f"bound with {n}, req/s" for n in counts)
+            + " |",
+            "|---|---|---|" + "---|" * len(counts),
+        ]
+        for b in table:
+            lines.append(
+                f"| {b.service} | {', '.join(b.instances)} | {_fmt(b.demand_ms, 2)} | "
+                + " | ".join(_fmt(b.bounds_rps[n]) for n in counts)
+                + " |"
+            )
+    return lines
+
+
 def machine_lines(results: list[dict[str, Any]]) -> list[str]:
     m = results[-1]["machine"]
     return [
@@ -406,7 +436,7 @@ def render_markdown(results: list[dict[str, Any]], charts: dict[str, list[str]])
         notes = sorted({r["workload_note"] for r in rows if r.get("workload_note")})
         lines += [f"## Workload: {workload}", ""]
         lines += [f"> Note: {note}." for note in notes] + ([""] if notes else [])
-        lines += [*workload_table(rows), *scale_out_lines(rows), ""]
+        lines += [*workload_table(rows), *scale_out_lines(rows), *service_bound_lines(rows), ""]
         for image in charts.get(workload, []):
             lines += [f"![{workload}: {Path(image).stem}](img/{Path(image).name})", ""]
     lines += [
@@ -467,7 +497,7 @@ def render_bounds(benches: list[dict[str, Any]]) -> str:
                 f"{_fmt(worst['bound_rps'] if worst else None)} | "
                 f"{_fmt(tp['median'] if tp else None, 1)} | `{Path(r['_path']).name}` |"
             )
-        lines += [*scale_out_lines(rows), ""]
+        lines += [*scale_out_lines(rows), *service_bound_lines(rows), ""]
     return "\n".join(lines)
 
 

@@ -58,10 +58,19 @@ def row_label(result: dict[str, Any]) -> str:
     kill_at = (result.get("settings") or {}).get("kill_node_at")
     if kill_at is not None:
         extras.append(f"node killed at {kill_at:g} s")
+    chaos = (result.get("settings") or {}).get("chaos")
+    if chaos:
+        extras.append(f"chaos {chaos}")
     return f"{result['stage']} ({', '.join(extras)})" if extras else str(result["stage"])
 
 
-def row_order(result: dict[str, Any]) -> tuple[str, int, bool]:
-    """Stages in order; within a stage, by node count, a kill experiment last."""
-    killed = (result.get("settings") or {}).get("kill_node_at") is not None
-    return (str(result["stage"]), int(result.get("nodes") or 0), killed)
+def row_order(result: dict[str, Any]) -> tuple[str, int, bool, str]:
+    """Stages in order; within a stage, by node count, a kill experiment, then chaos, last."""
+    settings = result.get("settings") or {}
+    killed = settings.get("kill_node_at") is not None
+    return (
+        str(result["stage"]),
+        int(result.get("nodes") or 0),
+        killed,
+        settings.get("chaos") or "",
+    )

@@ -6,6 +6,7 @@ works unchanged for every stage.
 
 from __future__ import annotations
 
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -62,13 +63,15 @@ def app_settings(stage: Stage, state: RunState) -> Settings:
         raise BenchError(f"{exc}; cannot seed it") from exc
 
 
-def wait_ready(url: str, timeout: float = 60.0) -> float:
-    """The readiness gate: block until GET /readyz answers 200; returns seconds waited."""
+def wait_ready(url: str, timeout: float = 60.0, ssl_context: ssl.SSLContext | None = None) -> float:
+    """The readiness gate: block until GET /readyz answers 200; returns seconds waited.
+    ``ssl_context`` trusts the CA of a stage served over HTTPS (common/tls.py)."""
     began = time.monotonic()
     last = "no answer"
     while time.monotonic() - began < timeout:
         try:
-            with urllib.request.urlopen(url.rstrip("/") + "/readyz", timeout=3) as response:
+            probe = url.rstrip("/") + "/readyz"
+            with urllib.request.urlopen(probe, timeout=3, context=ssl_context) as response:
                 if response.status == 200:
                     return time.monotonic() - began
                 last = f"HTTP {response.status}"

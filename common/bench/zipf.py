@@ -1,4 +1,4 @@
-"""A deterministic Zipf-like sampler of product ranks (DESIGN.md §6: skewed popularity).
+"""A deterministic Zipf-like sampler of product ranks (docs/architecture.md §6: skewed popularity).
 
 Real shops sell a few products a lot and most rarely. Rank k (1-based) is drawn with
 probability proportional to 1 / k**s. The cumulative table is built on first use (not at

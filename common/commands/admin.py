@@ -14,12 +14,12 @@ from common.config import Settings
 from common.stages import operations, running_settings
 
 
-@click.group()
+@click.group(short_help="Change a running stage's catalog; recover orders.")
 def admin() -> None:
     """Administer a running stage's catalog (prices, descriptions, stock)."""
 
 
-@admin.command("set-product")
+@admin.command("set-product", short_help="Change a product's price, stock, name or category.")
 @click.argument("stage")
 @click.argument("product_id", type=click.IntRange(min=1))
 @click.option(
@@ -76,7 +76,7 @@ def set_product(
             click.echo(f"warning: {name}: {exc}", err=True)
 
 
-@admin.command("recover-orders")
+@admin.command("recover-orders", short_help="Finish or undo the checkouts a crash left half done.")
 @click.argument("stage")
 @click.option(
     "--from-env",
@@ -99,6 +99,11 @@ def recover_orders(stage: str, from_env: bool) -> None:
         + (f" ({', '.join(map(str, report.settled))})" if report.settled else "")
         + f"; released {len(report.released)} abandoned reservation(s)"
     )
+    if report.waiting:
+        click.echo(
+            f"{len(report.waiting)} order(s) stay pending, a service they need did not answer "
+            f"({', '.join(map(str, report.waiting))}): run this again once it is back"
+        )
 
 
 def register(group: click.Group) -> None:

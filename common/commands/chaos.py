@@ -4,6 +4,11 @@
     shop chaos revive-node STAGE [NODE]   start it again and wait until it is healthy
     shop chaos status STAGE               nodes, and what the load balancer saw since the kill
     shop chaos watch STAGE                requests per second per node, live
+    shop chaos stop STAGE SERVICE         stop any server of a stage (redis, minio, db, ...)
+    shop chaos start STAGE SERVICE        start it again and wait until it is healthy
+
+From stage06 on, whole business services too (service_chaos.py): `shop chaos services`,
+`stop-service`, `slow-service`, `revive-service`.
 
 App nodes and the load balancer are the services whose compose `x-shop` role is app-node and
 gateway (common/runtime/roles.py). What happened to requests is read from the gateway's access
@@ -26,6 +31,7 @@ from typing import Any
 
 import click
 
+from common.commands.service_chaos import COMMANDS as SERVICE_COMMANDS
 from common.runtime import roles
 from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
@@ -78,7 +84,7 @@ class Cluster:
         }
 
 
-def open_cluster(stage: str) -> Cluster:
+def open_stage(stage: str) -> tuple[Supervisor, RunState]:
     try:
         supervisor = Supervisor(load_stage(stage))
     except RuntimeFailure as exc:
@@ -86,6 +92,11 @@ def open_cluster(stage: str) -> Cluster:
     state = supervisor.status()
     if state is None:
         raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
+    return supervisor, state
+
+
+def open_cluster(stage: str) -> Cluster:
+    supervisor, state = open_stage(stage)
     balancer, nodes = find_nodes(supervisor, state)
     if balancer is None or not nodes:
         raise click.ClickException(
@@ -234,7 +245,7 @@ def follow(path: Path) -> Iterator[list[Entry]]:
 # ---- the commands ------------------------------------------------------------------------
 
 
-@click.group()
+@click.group(short_help="Break a running stage on purpose and watch it cope.")
 def chaos() -> None:
     """Break a running stage on purpose and watch it cope (instructors' demos).
 
@@ -246,10 +257,17 @@ def chaos() -> None:
       shop chaos kill-node stage04_cluster app2             # 3: a crash mid-run
       shop chaos status stage04_cluster                     #    failed requests since: 0?
       shop chaos revive-node stage04_cluster app2
+
+    \b
+    From stage06 on, a whole business service (every instance of it):
+      shop chaos services stage06_services
+      shop chaos stop-service stage06_services payment      # checkout 503, browsing fine
+      shop chaos slow-service stage06_services payment --latency-ms 2000
+      shop chaos revive-service stage06_services payment
     """
 
 
-@chaos.command("kill-node")
+@chaos.command("kill-node", short_help="Kill one app node of a running stage, as a crash.")
 @click.argument("stage")
 @click.argument("node", required=False)
 @click.option(
@@ -302,7 +320,7 @@ def kill_node(stage: str, node: str | None, graceful: bool, force: bool) -> None
     click.echo(f"Bring it back: shop chaos revive-node {stage} {name}")
 
 
-@chaos.command("revive-node")
+@chaos.command("revive-node", short_help="Start a killed app node again, on its old port.")
 @click.argument("stage")
 @click.argument("node", required=False)
 @click.option(
@@ -338,7 +356,7 @@ def revive_node(stage: str, node: str | None, timeout: float) -> None:
     click.echo(f"Watch it take traffic again: shop chaos watch {stage}")
 
 
-@chaos.command("status")
+@chaos.command("status", short_help="App nodes, and what nginx saw since the last kill.")
 @click.argument("stage")
 @click.option(
     "--since",
@@ -386,7 +404,7 @@ def status(stage: str, since: float | None) -> None:
     click.echo(f"  (nginx's log: {log})")
 
 
-@chaos.command("watch")
+@chaos.command("watch", short_help="Requests per second per node, every second.")
 @click.argument("stage")
 def watch(stage: str) -> None:
     """Print, every second, requests per second through STAGE's load balancer, per node,
@@ -413,9 +431,78 @@ def watch(stage: str) -> None:
         pass
 
 
+# ---- any service: stop and start ---------------------------------------------------------
+
+
+def known_service(state: RunState, service: str) -> ServiceState:
+    if service not in state.services:
+        raise click.ClickException(
+            f"{state.stage} has no service {service!r} (services: {', '.join(state.services)})"
+        )
+    return state.services[service]
+
+
+@chaos.command("stop", short_help="Stop any service of a running stage (e.g. redis).")
+@click.argument("stage")
+@click.argument("service")
+@click.option("--kill", is_flag=True, help="SIGKILL (a crash) instead of SIGTERM (a shutdown).")
+def stop_service(stage: str, service: str, kill: bool) -> None:
+    """Stop SERVICE of a running STAGE (a cache, the object store, the database, a node) and
+    watch the shop cope: `/readyz` names what is down, pages keep answering or fail cleanly.
+    Its ports stay reserved; `shop chaos start STAGE SERVICE` brings it back.
+
+    \b
+      shop chaos stop stage03_cache redis      the cache: slower, same answers
+      shop chaos stop stage02_split minio      images: placeholders, the shop still sells
+    """
+    supervisor, state = open_stage(stage)
+    found = known_service(state, service)
+    if not found.is_alive():
+        raise click.ClickException(
+            f"{service} is already stopped (`shop chaos start {stage} {service}`)"
+        )
+    supervisor.stop_service(service, kill=kill)
+    how = "SIGKILL" if kill else "SIGTERM"
+    click.echo(f"{time.strftime('%H:%M:%S')} stopped {service} (pid {found.pid}, {how})")
+    if state.url:
+        click.echo(f"What the shop says: curl {state.url}/readyz   (or open {state.url})")
+    click.echo(f"Start it again: shop chaos start {stage} {service}")
+
+
+@chaos.command("start", short_help="Start a stopped service again; wait until healthy.")
+@click.argument("stage")
+@click.argument("service")
+@click.option(
+    "--timeout",
+    default=120.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the service to be healthy.",
+)
+def start_service(stage: str, service: str, timeout: float) -> None:
+    """Start SERVICE of a running STAGE again, on its old ports, and wait until it is
+    healthy (`shop chaos stop` stopped it, or it crashed)."""
+    supervisor, state = open_stage(stage)
+    found = known_service(state, service)
+    if found.is_alive():
+        click.echo(f"{service} is running (pid {found.pid})")
+        return
+    began = time.monotonic()
+    try:
+        started = supervisor.start_service(service, timeout=timeout)
+    except RuntimeFailure as exc:
+        raise click.ClickException(
+            f"{service} did not come back: {exc} (`shop logs {stage} {service}`)"
+        ) from exc
+    click.echo(
+        f"{time.strftime('%H:%M:%S')} {service} is back (pid {started.pid}), healthy after "
+        f"{time.monotonic() - began:.1f}s"
+    )
+
+
 # ---- stage05: replicas and the primary (common/commands/replica_chaos.py) -----------------
 
 from common.commands import replica_chaos  # noqa: E402  (its commands join this group)
 
-for _command in replica_chaos.COMMANDS:
+for _command in (*SERVICE_COMMANDS, *replica_chaos.COMMANDS):
     chaos.add_command(_command)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from common.commands.progress import phase_progress
@@ -20,8 +22,12 @@ SEED_ENVVARS = {
 }
 
 
-def seed_options(f: click.decorators.FC) -> click.decorators.FC:
-    defaults = SeedSize()
+def seed_options(f: click.decorators.FC | None = None, *, products: int | None = None) -> Any:
+    """The data set's size options, defaulting to SeedSize's (``products`` overrides the
+    number of products, as `shop demo`'s smaller first look does)."""
+    if f is None:
+        return lambda g: seed_options(g, products=products)
+    defaults = SeedSize() if products is None else SeedSize(products=products)
     for option in reversed(
         [
             click.option(
@@ -58,7 +64,8 @@ def seed_options(f: click.decorators.FC) -> click.decorators.FC:
                 envvar=SEED_ENVVARS["image_kb"],
                 show_default=True,
                 show_envvar=True,
-                help="Weight of each product image in KB.",
+                help="Least weight in KB of each product's PNG (the API's image_url), padded "
+                "if lighter; browsers are given the lighter WebP files.",
             ),
             click.option(
                 "--seed",

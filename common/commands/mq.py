@@ -127,7 +127,7 @@ queue_option = click.option(
 )
 
 
-@click.group()
+@click.group(short_help="Look into a stage's message broker (stage07 on).")
 def mq() -> None:
     """Look into a running stage's message broker (stage07_mq on).
 
@@ -173,7 +173,7 @@ def read_stats(broker: StageBroker) -> list[QueueStats]:
         ) from exc
 
 
-@mq.command("queues")
+@mq.command("queues", short_help="Depth, consumers and rates of every queue.")
 @click.argument("stage")
 @click.option("--watch", is_flag=True, help="Refresh every --interval seconds until Ctrl-C.")
 @click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(min=0.2))
@@ -213,12 +213,12 @@ def queues(stage: str, watch: bool, interval: float, as_json: bool) -> None:
 # ---- dead letters ------------------------------------------------------------------------------
 
 
-@mq.group("dead-letters")
+@mq.group("dead-letters", short_help="List, show and replay dead letters.")
 def dead_letters_group() -> None:
     """List, inspect and replay the messages every attempt failed for."""
 
 
-@dead_letters_group.command("list")
+@dead_letters_group.command("list", short_help="The dead letters, oldest first.")
 @click.argument("stage")
 @queue_option
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
@@ -262,7 +262,7 @@ def _find(channel: BlockingChannel, specs: list[QueueSpec], message_id: str) -> 
     raise click.ClickException(f"no dead letter {message_id!r}: `shop mq dead-letters list`")
 
 
-@dead_letters_group.command("show")
+@dead_letters_group.command("show", short_help="One dead letter in full.")
 @click.argument("stage")
 @click.argument("message_id")
 @queue_option
@@ -274,7 +274,7 @@ def show_letter(stage: str, message_id: str, queue: str | None) -> None:
     click.echo(json.dumps(letter.to_json(), indent=2))
 
 
-@dead_letters_group.command("replay")
+@dead_letters_group.command("replay", short_help="Send dead letters back to their queue.")
 @click.argument("stage")
 @click.argument("message_ids", nargs=-1)
 @click.option("--all", "replay_all", is_flag=True, help="Every dead letter (of --queue).")
@@ -307,7 +307,7 @@ def replay_letters(
 # ---- reconciliation ------------------------------------------------------------------------------
 
 
-@mq.command("reconcile")
+@mq.command("reconcile", short_help="Oversold? Lost? Charged twice? After a run.")
 @click.argument("stage")
 @click.option(
     "--wait",

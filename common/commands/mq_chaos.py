@@ -91,7 +91,7 @@ timeout_option = click.option(
 )
 
 
-@click.command("workers")
+@click.command("workers", short_help="The broker and every worker: up or down.")
 @click.argument("stage")
 def workers(stage: str) -> None:
     """The broker and every worker of STAGE: up or down, and their pids."""
@@ -103,7 +103,7 @@ def workers(stage: str) -> None:
         click.echo(f"{name:24} {role:7} {state}")
 
 
-@click.command("kill-worker")
+@click.command("kill-worker", short_help="Kill a queue consumer or relay, as a crash.")
 @click.argument("stage")
 @click.argument("worker", required=False)
 @graceful_option
@@ -123,7 +123,7 @@ def kill_worker(stage: str, worker: str | None, graceful: bool) -> None:
     click.echo(f"Bring it back:   shop chaos revive-worker {stage} {name}")
 
 
-@click.command("revive-worker")
+@click.command("revive-worker", short_help="Start dead workers again.")
 @click.argument("stage")
 @click.argument("worker", required=False)
 @timeout_option
@@ -141,7 +141,7 @@ def revive_worker(stage: str, worker: str | None, timeout: float) -> None:
         _start(messaging, name, timeout)
 
 
-@click.command("kill-broker")
+@click.command("kill-broker", short_help="Kill the message broker.")
 @click.argument("stage")
 @graceful_option
 def kill_broker(stage: str, graceful: bool) -> None:
@@ -159,7 +159,7 @@ def kill_broker(stage: str, graceful: bool) -> None:
     click.echo(f"Bring it back: shop chaos revive-broker {stage}")
 
 
-@click.command("revive-broker")
+@click.command("revive-broker", short_help="Start the broker again; wait until it is up.")
 @click.argument("stage")
 @timeout_option
 def revive_broker(stage: str, timeout: float) -> None:

@@ -32,7 +32,7 @@ PAYLOAD = json.dumps(
 ).encode()
 
 
-@click.command("throughput")
+@click.command("throughput", short_help="Publisher-confirm and consumer ceilings.")
 @click.argument("stage")
 @click.option("--messages", default=2_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--prefetch", default=20, show_default=True, type=click.IntRange(min=1))

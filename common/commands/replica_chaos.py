@@ -121,7 +121,7 @@ def read_counters(databases: Databases) -> dict[str, int] | None:
 # ---- the commands --------------------------------------------------------------------------
 
 
-@click.command("replicas")
+@click.command("replicas", short_help="The primary and replicas: position, lag, rotation.")
 @click.argument("stage")
 def replicas(stage: str) -> None:
     """Show STAGE's primary and replicas: what each replica has applied, its lag, and how
@@ -167,7 +167,7 @@ def kill_replica(stage: str, replica: str | None, graceful: bool) -> None:
     click.echo(f"Bring it back:         shop chaos revive-replica {stage} {name}")
 
 
-@click.command("revive-replica")
+@click.command("revive-replica", short_help="Start a killed replica again; wait until healthy.")
 @click.argument("stage")
 @click.argument("replica", required=False)
 @click.option("--timeout", default=120.0, show_default=True, metavar="SECONDS")
@@ -201,7 +201,7 @@ def revive_replica(stage: str, replica: str | None, timeout: float) -> None:
     )
 
 
-@click.command("lag-replica")
+@click.command("lag-replica", short_help="Delay a replica by SECONDS (MASTER_DELAY).")
 @click.argument("stage")
 @click.argument("replica")
 @click.argument("seconds", type=click.IntRange(0, 3600))
@@ -241,7 +241,7 @@ def kill_primary(stage: str) -> None:
     click.echo(f"Bring it back: shop chaos revive-primary {stage}")
 
 
-@click.command("revive-primary")
+@click.command("revive-primary", short_help="Start the primary again; replicas reconnect.")
 @click.argument("stage")
 @click.option("--timeout", default=120.0, show_default=True, metavar="SECONDS")
 def revive_primary(stage: str, timeout: float) -> None:

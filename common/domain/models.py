@@ -26,12 +26,45 @@ class Product:
     image_key: str
 
 
+class ProductSort(StrEnum):
+    """Orders a listing can be shown in. Each ends on the product id, so that paging through
+    products with equal prices or names never shows one twice or skips one."""
+
+    FEATURED = "featured"  # the catalog's own order
+    PRICE_LOW = "price"  # cheapest first
+    PRICE_HIGH = "-price"  # dearest first
+    NAME = "name"  # A to Z
+
+    @property
+    def label(self) -> str:
+        return _SORT_LABELS[self]
+
+    def key(self, product: Product) -> tuple[int | str, ...]:
+        """The order as a Python sort key (what SQL's ORDER BY does in the adapters)."""
+        if self is ProductSort.PRICE_LOW:
+            return (product.price_cents, product.id)
+        if self is ProductSort.PRICE_HIGH:
+            return (-product.price_cents, product.id)
+        if self is ProductSort.NAME:
+            return (product.name.lower(), product.id)
+        return (product.id,)
+
+
+_SORT_LABELS = {
+    ProductSort.FEATURED: "Featured",
+    ProductSort.PRICE_LOW: "Price: low to high",
+    ProductSort.PRICE_HIGH: "Price: high to low",
+    ProductSort.NAME: "Name: A to Z",
+}
+
+
 @dataclass(frozen=True)
 class ProductQuery:
     category: str | None = None
     text: str | None = None
     page: int = 1
     per_page: int = 20
+    sort: ProductSort = ProductSort.FEATURED
 
     @property
     def offset(self) -> int:
@@ -44,6 +77,11 @@ class ProductPage:
     page: int
     per_page: int
     total: int
+
+    @property
+    def last_page(self) -> int:
+        """The number of the last page (1 for an empty listing)."""
+        return max(1, -(-self.total // self.per_page))
 
 
 @dataclass(frozen=True)

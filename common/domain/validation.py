@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
 
 from common.domain.errors import InvalidInput
 
@@ -45,8 +49,54 @@ def name(value: str) -> str:
     return value
 
 
-def password(value: str) -> str:
+def password_format(value: str) -> str:
+    """What any password must be to be checked at all (login, registration): valid Unicode
+    without control characters, 8 to 128 characters. A login whose password is not is
+    refused as wrong, like any other wrong password."""
     return text(value, "password", min_len=PASSWORD_MIN, max_len=PASSWORD_MAX)
+
+
+# NIST SP 800-63B (5.1.1.2): no composition rules, but refuse what attackers try first:
+# passwords from breach corpora, repetitive or sequential characters, and context-specific
+# words (the service, the user's own name or address).
+_SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_SERVICE_WORDS = ("shop evolution", "shopevolution", "shop-evolution")
+WEAK_PASSWORD = "password is too easy to guess: choose a longer phrase, e.g. a few random words"
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 20,000 passwords most found in breaches (lowercase), shipped with the project:
+    the list Django ships (common/domain/data/common-passwords.LICENSE)."""
+    data = resources.files("common.domain").joinpath("data/common-passwords.txt.gz")
+    return frozenset(gzip.decompress(data.read_bytes()).decode().split())
+
+
+def _squeeze(value: str) -> str:
+    return re.sub(r"[\s._-]+", "", value)
+
+
+def _is_sequence(value: str) -> bool:
+    return any(value in run or value in run[::-1] for run in _SEQUENCES)
+
+
+def new_password(value: str, *, context: Iterable[str] = ()) -> str:
+    """A password a customer chooses (registration): well formed and not easily guessed."""
+    value = password_format(value)
+    folded = value.strip().lower()
+    squeezed = _squeeze(folded)
+    words = [w.strip().lower() for w in context]
+    weak = (
+        len(set(folded)) <= 2  # "        ", "aaaaaaaa", "abababab"
+        or folded in common_passwords()
+        or folded.rstrip("0123456789!") in common_passwords()  # "password1", "qwerty123!"
+        or _is_sequence(squeezed)
+        or any(word in folded for word in _SERVICE_WORDS)
+        or any(len(w) >= 4 and (w in folded or _squeeze(w) in squeezed) for w in words)
+    )
+    if weak:
+        raise InvalidInput(WEAK_PASSWORD, field="password")
+    return value
 
 
 def quantity(value: int) -> int:

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from common.runtime.compose import load_stage
+from common.runtime.demos import running_demos
 from common.runtime.errors import RuntimeFailure
 from common.runtime.launchers import mariadb_replication
 from common.runtime.processes import tail
@@ -27,6 +28,8 @@ _EVENT_STYLE = {
     "stopped": "yellow",
     "failed": "red",
     "stale": "yellow",
+    "progress": "dim",
+    "retrying": "yellow",
 }
 
 
@@ -48,14 +51,15 @@ def _supervisor(stage_name: str, console: Console, cpus: str | None = None) -> S
     return Supervisor(stage, cpus=cpus, reporter=report)
 
 
-@click.command()
+@click.command(short_help="Start a stage natively; wait until it is healthy.")
 @click.argument("stage")
 @click.option(
     "--timeout",
     default=180.0,
     show_default=True,
     metavar="SECONDS",
-    help="Give up (and stop what was started) if not every service is healthy by then.",
+    help="Give up (and stop what was started) if not every server is healthy by then; "
+    "one-shot jobs (seeding) may take longer, and show their progress.",
 )
 @click.option(
     "--cpus",
@@ -87,7 +91,7 @@ def up(stage: str, timeout: float, cpus: str | None) -> None:
         console.print(f"[bold green]{state.stage} is up[/] (no published port)")
 
 
-@click.command()
+@click.command(short_help="Stop exactly what `shop up STAGE` started.")
 @click.argument("stage")
 @click.option("--purge", is_flag=True, help="Also delete data, volumes, logs and configs.")
 def down(stage: str, purge: bool) -> None:
@@ -104,7 +108,7 @@ def down(stage: str, purge: bool) -> None:
     console.print(f"[bold]{supervisor.stage.name}[/] stopped" + (" and purged" if purge else ""))
 
 
-@click.command()
+@click.command(short_help="Running stages: services, pids, ports, CPUs.")
 @click.argument("stage", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON (for scripts).")
 def status(stage: str | None, as_json: bool) -> None:
@@ -121,9 +125,16 @@ def status(stage: str | None, as_json: bool) -> None:
         click.echo(json.dumps(payload[0] if stage and payload else payload, indent=2))
         return
     console = Console()
+    demos = [] if stage else running_demos()
+    for demo in demos:
+        console.print(
+            f"[bold]demo[/] (stage01 on SQLite, `shop demo`): {demo['url']}  pid {demo['pid']}"
+            f"  data {demo['run_dir']}"
+        )
     if not states:
         what = f"{stage} is not running" if stage else "no stage is running"
-        console.print(f"{what} (start one with `shop up STAGE`)")
+        if not demos:
+            console.print(f"{what} (start one with `shop up STAGE`)")
         return
     for state in states:
         _print_state(console, state)
@@ -172,7 +183,7 @@ def _print_state(console: Console, state: RunState) -> None:
         )
 
 
-@click.command()
+@click.command(short_help="A stage's logs, or one service's (-f follows).")
 @click.argument("stage")
 @click.argument("service", required=False)
 @click.option("-n", "lines", default=50, show_default=True, help="Lines to show from the end.")

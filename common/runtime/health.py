@@ -26,10 +26,17 @@ def tcp_open(port: int, timeout: float = 1.0) -> bool:
         return False
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # the redirect itself is the answer (e.g. http -> https on a TLS port)
+
+
 def http_answers(port: int, path: str = "/", timeout: float = 2.0) -> bool:
-    """Any HTTP answer (even 404/502) proves the server is up and speaking HTTP."""
+    """Any HTTP answer (even 404/502, or a redirect) proves the server is up and speaking
+    HTTP; a redirect is not followed."""
+    opener = urllib.request.build_opener(_NoRedirects)
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout):
+        with opener.open(f"http://127.0.0.1:{port}{path}", timeout=timeout):
             return True
     except urllib.error.HTTPError:
         return True

@@ -26,11 +26,13 @@ class StagePlan:
 
     @property
     def url(self) -> str | None:
-        """Entry URL: the first published port of the first service that publishes one."""
+        """Entry URL: the first published port of the first service that publishes one
+        (https when that is container port 443, as a TLS-terminating gateway publishes)."""
         for service in self.stage.services.values():
             for port in service.ports:
                 if port.published is not None:
-                    return f"http://127.0.0.1:{self.ports[service.name][port.container]}"
+                    scheme = "https" if port.container == 443 else "http"
+                    return f"{scheme}://127.0.0.1:{self.ports[service.name][port.container]}"
         return None
 
     def materialize(self, name: str) -> None:

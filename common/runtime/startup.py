@@ -40,6 +40,11 @@ TICK = 0.1  # how often waits look at liveness, the deadline and the other threa
 # is given new ports before its start counts as failed.
 _PORT_TAKEN = re.compile(r"address already in use|eaddrinuse|connection in use", re.IGNORECASE)
 PORT_ATTEMPTS = 3
+# A one-shot job (seeding 10,000 products with their pictures) may outlast `up`'s timeout,
+# which is about servers becoming healthy: it gets its own budget, and its progress (the last
+# line of its log) is shown this often while it runs.
+JOB_BUDGET_S = 1800.0
+JOB_PROGRESS_EVERY_S = 5.0
 
 
 class _Aborted(Exception):
@@ -282,13 +287,23 @@ class StartCall:
         self.plan.materialize(name)
         spec = launcher.prepare(ctx)
         record = self._record(name, spec.argv, one_shot=True)
+        log = Path(record.log)
+        log_start = log.stat().st_size if log.exists() else 0
         began = self._spawn(name, record, spec)
+        deadline = max(self.deadline, began + JOB_BUDGET_S)
+        shown, next_report = "", began + JOB_PROGRESS_EVERY_S
         while record.is_alive():
             if self._abort.is_set():
                 raise _Aborted
-            if time.monotonic() > self.deadline:
+            if time.monotonic() > deadline:
                 waited = time.monotonic() - began
                 raise self._failure(name, record, f"did not complete in {waited:.0f}s")
+            if time.monotonic() >= next_report:
+                next_report += JOB_PROGRESS_EVERY_S
+                line = _last_line(log, log_start)
+                if line and line != shown:
+                    shown = line
+                    self._report(name, "progress", line)
             time.sleep(TICK)
         code = exit_code(record.pid)
         with self._lock:
@@ -383,6 +398,18 @@ class StartCall:
         self._report(name, "failed", reason)
         log = Path(record.log)
         return ServiceFailed(name, reason, tail(log, LOG_TAIL_LINES), str(log))
+
+
+def _last_line(log: Path, offset: int) -> str:
+    """The last line written to the log since offset (a job's progress), shortened."""
+    try:
+        with log.open("rb") as handle:
+            handle.seek(max(offset, log.stat().st_size - 4096))
+            lines = handle.read().decode(errors="replace").splitlines()
+    except OSError:
+        return ""
+    text = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def describe(record: ServiceState) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from common.domain import validation
 from common.domain.errors import NotFound
-from common.domain.models import Category, Product, ProductPage, ProductQuery
+from common.domain.models import Category, Product, ProductPage, ProductQuery, ProductSort
 from common.ports import CatalogReader
 
 
@@ -14,6 +14,12 @@ class CatalogService:
 
     def categories(self) -> list[Category]:
         return self._reader.categories()
+
+    def category(self, slug: str) -> Category:
+        for category in self._reader.categories():
+            if category.slug == slug:
+                return category
+        raise NotFound(f"there is no category {slug!r}")
 
     def product(self, product_id: int) -> Product:
         product = self._reader.product(product_id)
@@ -28,6 +34,7 @@ class CatalogService:
         text: str | None = None,
         page: int = 1,
         per_page: int = 20,
+        sort: ProductSort = ProductSort.FEATURED,
     ) -> ProductPage:
         page, per_page = validation.paging(page, per_page)
         query = ProductQuery(
@@ -35,5 +42,6 @@ class CatalogService:
             text=validation.search_text(text),
             page=page,
             per_page=per_page,
+            sort=sort,
         )
         return self._reader.products(query)

@@ -1,5 +1,5 @@
 """Checkout as a saga: turn a cart into an order exactly once, never overselling, with no
-transaction spanning more than one step (DESIGN §8, docs/architecture.md).
+transaction spanning more than one step (docs/architecture.md §7).
 
 1. **reserve** the lines in inventory, keyed by the order's reference;
 2. **store** the order as ``pending`` (this claims the idempotency key);
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from common.domain import validation
@@ -30,6 +30,7 @@ from common.domain.errors import (
     OutOfStock,
     PaymentDeclined,
     ReservationExpired,
+    Unavailable,
 )
 from common.domain.events import OrderCancelled, OrderPaid, OrderPlaced
 from common.domain.models import Cart, CartLine, NewOrder, Order, OrderStatus
@@ -220,6 +221,8 @@ def _answered(order: Order) -> Order:
 class RecoveryReport:
     settled: list[int]  # pending orders this run settled (paid or cancelled)
     released: list[str]  # references of reservations no order claimed, given back
+    # pending orders left for a later run: a step's service could not be reached (stage06)
+    waiting: list[int] = field(default_factory=list)
 
 
 class CheckoutRecovery:
@@ -257,9 +260,14 @@ class CheckoutRecovery:
         now = self._now()
         with self._uow() as uow:
             pending = uow.orders.pending_before(now - pending_after, limit)
-        settled = []
+        settled, waiting = [], []
         for order in pending:
-            self._orders.settle(order.id)
+            try:
+                self._orders.settle(order.id)
+            except Unavailable as exc:  # e.g. the payment service is down: next run
+                log.warning("recovery: order %s stays pending: %s", order.id, exc.message)
+                waiting.append(order.id)
+                continue
             settled.append(order.id)
         released = []
         for ref in self._inventory.held_before(now - held_after, limit):
@@ -270,7 +278,7 @@ class CheckoutRecovery:
                 released.append(ref)
         if settled or released:
             log.info("recovery: settled orders %s, released reservations %s", settled, released)
-        return RecoveryReport(settled, released)
+        return RecoveryReport(settled, released, waiting)
 
 
 __all__ = ["CheckoutRecovery", "OrderService", "RecoveryReport"]

@@ -7,13 +7,24 @@ these same classes behind their own APIs). The web layer (``common/web``) only k
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
-from common.domain.models import Cart, Category, Order, Product, ProductPage, User
+from common.domain.models import (
+    Cart,
+    Category,
+    Order,
+    Product,
+    ProductPage,
+    ProductSort,
+    User,
+)
 
 
 class Catalog(Protocol):
     def categories(self) -> list[Category]: ...
+
+    def category(self, slug: str) -> Category: ...
 
     def product(self, product_id: int) -> Product: ...
 
@@ -24,6 +35,7 @@ class Catalog(Protocol):
         text: str | None = None,
         page: int = 1,
         per_page: int = 20,
+        sort: ProductSort = ProductSort.FEATURED,
     ) -> ProductPage: ...
 
 
@@ -38,7 +50,24 @@ class Accounts(Protocol):
 class Carts(Protocol):
     def cart(self, user_id: int) -> Cart: ...
 
+    def quantities(self, user_id: int) -> dict[int, int]: ...
+
     def set_quantity(self, user_id: int, product_id: int, qty: int) -> Cart: ...
+
+    def add(self, user_id: int, product_id: int, qty: int) -> Cart:
+        """Put ``qty`` more units in the cart (the HTML "Add to cart")."""
+        ...
+
+    def check_quantity(self, product_id: int, qty: int, *, already: int = 0) -> Product:
+        """Raise unless ``qty`` units may be in a cart; returns the product (a guest cart,
+        kept in the visitor's session, is checked this way)."""
+        ...
+
+    def merge(self, user_id: int, quantities: Mapping[int, int]) -> list[str]:
+        """Add a guest's cart to the user's after login; returns notes for the customer."""
+        ...
+
+    def priced(self, quantities: Mapping[int, int]) -> Cart: ...
 
 
 class Orders(Protocol):

@@ -1,5 +1,5 @@
-"""The JSON contract under /api (DESIGN.md §4, docs/openapi.yaml). Views stay thin: parse,
-call one service, serialize."""
+"""The JSON contract under /api (docs/architecture.md §4, docs/openapi.yaml). Views stay
+thin: parse, call one service, serialize."""
 
 from __future__ import annotations
 

@@ -3,11 +3,14 @@ of the right types. Everything else is a 4xx with a message saying what to fix."
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import request
 
 from common.domain.errors import InvalidInput, ShopError
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
 
 
 class UnsupportedMediaType(ShopError):
@@ -58,6 +61,6 @@ def query_int(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 9:
+    if not _WHOLE_NUMBER.fullmatch(raw):  # "--1" or "1_0" would pass int() or isdigit()
         raise InvalidInput(f"{name} must be a whole number", field=name)
     return int(raw)

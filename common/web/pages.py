@@ -7,24 +7,36 @@ import functools
 import uuid
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from common.domain.errors import ShopError
+from common.domain.errors import NotFound, ShopError
+from common.domain.models import ProductPage, ProductSort
 from common.web.context import log_in, log_out, shop, user_id_or_none
 from common.web.errors import status_for
+from common.web.guest_cart import (
+    add_to_guest_cart,
+    guest_cart,
+    guest_quantities,
+    set_in_guest_cart,
+)
 from common.web.json_input import query_int
+from common.web.security_headers import keep_private
 
 pages = Blueprint("pages", __name__)
 
 PER_PAGE = 24
+HOME_PRODUCTS = 12
 
 
 def _form_int(name: str, default: int = 0) -> int:
     raw = request.form.get(name, "")
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else default
 
+
+LOGIN_FIRST = {"pages.checkout": "Log in to check out: your cart is kept."}
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,7 +49,7 @@ def login_required(view: Callable[P, R]) -> Callable[P, R | WerkzeugResponse]:
     @functools.wraps(view)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | WerkzeugResponse:
         if user_id_or_none() is None:
-            flash("Please log in first.")
+            flash(LOGIN_FIRST.get(request.endpoint or "", "Please log in first."), "info")
             return redirect(url_for("pages.login", next=request.path))
         return view(*args, **kwargs)
 
@@ -51,26 +63,42 @@ def current_user_id() -> int:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local paths: never redirect a person to another site after login.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.home")
+    r"""Where to go after logging in: a path of this site, else the home page.
+
+    Parsed, not prefix-checked: browsers drop tabs and newlines inside a URL and read ``\``
+    as ``/``, so ``/<TAB>/evil.example`` or ``/\evil.example`` would leave the site, and CR/LF
+    would break the Location header. Only a plain path (with its query) is followed."""
+    home_page = url_for("pages.home")
+    if not target or len(target) > 2000 or any(c <= " " or c in "\\\x7f" for c in target):
+        return home_page
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return home_page
+    if parts.path.startswith("//"):
+        return home_page
+    return urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 @pages.get("/")
 def home() -> str:
-    listing = shop().catalog.search(page=1, per_page=12)
+    listing = shop().catalog.search(page=1, per_page=HOME_PRODUCTS)
     return render_template("home.html", categories=shop().catalog.categories(), listing=listing)
 
 
 @pages.get("/c/<slug>")
 def category(slug: str) -> str:
-    listing = shop().catalog.search(category=slug, page=query_int("page", 1), per_page=PER_PAGE)
-    names = {c.slug: c.name for c in shop().catalog.categories()}
+    found = shop().catalog.category(slug)  # 404 for a category that does not exist
+    sort = _sort()
+    listing = shop().catalog.search(
+        category=slug, page=query_int("page", 1), per_page=PER_PAGE, sort=sort
+    )
+    _check_page(listing, found.name)
     return render_template(
         "listing.html",
-        title=names.get(slug, slug),
+        title=found.name,
         listing=listing,
+        sort=sort,
+        sorts=list(ProductSort),
         base_args={"slug": slug},
         endpoint="pages.category",
     )
@@ -78,39 +106,92 @@ def category(slug: str) -> str:
 
 @pages.get("/search")
 def search() -> str:
-    q = request.args.get("q", "")
-    listing = shop().catalog.search(text=q, page=query_int("page", 1), per_page=PER_PAGE)
+    q = request.args.get("q", "").strip()
+    if not q:  # an empty search is a question not asked yet, not the whole catalog
+        return render_template("search.html", q="")
+    sort = _sort()
+    listing = shop().catalog.search(text=q, page=query_int("page", 1), per_page=PER_PAGE, sort=sort)
+    _check_page(listing, f"the results for {q!r}")
     return render_template(
         "listing.html",
-        title=f"Search: {q}",
+        title=f"Results for “{q}”",
+        q=q,
         listing=listing,
+        sort=sort,
+        sorts=list(ProductSort),
         base_args={"q": q},
         endpoint="pages.search",
     )
 
 
+def _sort() -> ProductSort:
+    try:
+        return ProductSort(request.args.get("sort", ProductSort.FEATURED.value))
+    except ValueError:  # an old or hand-made link: the default order, not an error page
+        return ProductSort.FEATURED
+
+
+def _check_page(listing: ProductPage, what: str) -> None:
+    if listing.page > listing.last_page:
+        pages = "one page" if listing.last_page == 1 else f"{listing.last_page} pages"
+        raise NotFound(f"there is no page {listing.page} of {what}: it has {pages}")
+
+
 @pages.get("/p/<id:product_id>")
 def product(product_id: int) -> str:
-    return render_template("product.html", product=shop().catalog.product(product_id))
+    found = shop().catalog.product(product_id)
+    names = {c.slug: c.name for c in shop().catalog.categories()}
+    return render_template(
+        "product.html", product=found, category_name=names.get(found.category, found.category)
+    )
 
 
 @pages.get("/cart")
-@login_required
-def cart() -> str:
-    user_id = current_user_id()
-    return render_template("cart.html", cart=shop().carts.cart(user_id))
+def cart() -> str | WerkzeugResponse:
+    user_id = user_id_or_none()
+    if user_id is not None:
+        return render_template("cart.html", cart=shop().carts.cart(user_id))
+    if not guest_quantities():
+        flash("Log in to see your cart.", "info")
+        return redirect(url_for("pages.login", next=request.path))
+    return render_template("cart.html", cart=guest_cart(shop().carts))
+
+
+@pages.post("/cart/add")
+def add_to_cart() -> WerkzeugResponse:
+    product_id, qty = _form_int("product_id"), _form_int("qty", 1)
+    user_id = user_id_or_none()
+    try:
+        if user_id is None:
+            added = add_to_guest_cart(shop().carts, product_id, qty)
+        else:
+            shop().carts.add(user_id, product_id, qty)
+            added = shop().catalog.product(product_id)
+    except ShopError as exc:
+        flash(exc.message, "error")
+        return redirect(_back_to_product(product_id))
+    flash(f"Added {qty} of {added.name} to your cart.", "success")
+    return redirect(url_for("pages.cart"))
+
+
+def _back_to_product(product_id: int) -> str:
+    return url_for("pages.product", product_id=product_id) if product_id else url_for("pages.home")
 
 
 @pages.post("/cart")
-@login_required
 def set_cart_item() -> WerkzeugResponse:
-    user_id = current_user_id()
     product_id, qty = _form_int("product_id"), _form_int("qty", -1)
+    user_id = user_id_or_none()
     try:
-        shop().carts.set_quantity(user_id, product_id, qty)
-        flash("Cart updated.")
+        if user_id is None:
+            set_in_guest_cart(shop().carts, product_id, qty)
+        else:
+            shop().carts.set_quantity(user_id, product_id, qty)
+        flash("Removed from your cart." if qty == 0 else "Cart updated.", "success")
     except ShopError as exc:
-        flash(exc.message)
+        flash(exc.message, "error")
+    if user_id is None and not guest_quantities():
+        return redirect(url_for("pages.home"))  # nothing left to show a guest
     return redirect(url_for("pages.cart"))
 
 
@@ -120,7 +201,7 @@ def checkout() -> str | WerkzeugResponse:
     user_id = current_user_id()
     cart = shop().carts.cart(user_id)
     if not cart.lines:
-        flash("Your cart is empty.")
+        flash("Your cart is empty.", "info")
         return redirect(url_for("pages.cart"))
     # A fresh key per checkout page: a double click or a resubmitted form places one order.
     return render_template("checkout.html", cart=cart, idempotency_key=str(uuid.uuid4()))
@@ -133,9 +214,9 @@ def place_order() -> WerkzeugResponse:
     try:
         order, _ = shop().orders.place(user_id, request.form.get("idempotency_key"))
     except ShopError as exc:
-        flash(exc.message)
+        flash(exc.message, "error")
         return redirect(url_for("pages.cart"))
-    flash(f"Thank you! Order #{order.id} is {order.status.value}.")
+    flash(f"Thank you! Order #{order.id} is {order.status.value}.", "success")
     return redirect(url_for("pages.order", order_id=order.id))
 
 
@@ -155,22 +236,24 @@ def order(order_id: int) -> str:
 
 @pages.route("/login", methods=["GET", "POST"])
 def login() -> str | WerkzeugResponse | tuple[str, int]:
+    keep_private()  # the form's CSRF token belongs to this visitor
     if request.method == "POST":
         try:
             user = shop().accounts.authenticate(
                 request.form.get("email", ""), request.form.get("password", "")
             )
         except ShopError as exc:
-            flash(exc.message)
+            flash(exc.message, "error")
             return render_template("login.html", email=request.form.get("email", "")), 401
         log_in(user.id)
-        flash(f"Welcome back, {user.name}.")
+        flash(f"Welcome back, {user.name}.", "success")
         return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", email="")
 
 
 @pages.route("/register", methods=["GET", "POST"])
 def register() -> str | WerkzeugResponse | tuple[str, int]:
+    keep_private()
     if request.method == "POST":
         form = request.form
         try:
@@ -178,10 +261,10 @@ def register() -> str | WerkzeugResponse | tuple[str, int]:
                 form.get("email", ""), form.get("password", ""), form.get("name", "")
             )
         except ShopError as exc:
-            flash(exc.message)
+            flash(exc.message, "error")
             return render_template("register.html", form=form), status_for(exc)
         log_in(user.id)
-        flash(f"Welcome, {user.name}! Your account is ready.")
+        flash(f"Welcome, {user.name}! Your account is ready.", "success")
         return redirect(url_for("pages.home"))
     return render_template("register.html", form={})
 
@@ -189,5 +272,5 @@ def register() -> str | WerkzeugResponse | tuple[str, int]:
 @pages.post("/logout")
 def logout() -> WerkzeugResponse:
     log_out()
-    flash("You are logged out.")
+    flash("You are logged out.", "success")
     return redirect(url_for("pages.home"))

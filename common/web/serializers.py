@@ -1,4 +1,4 @@
-"""The JSON shapes of the contract (DESIGN.md §4; docs/openapi.yaml)."""
+"""The JSON shapes of the contract (docs/architecture.md §4; docs/openapi.yaml)."""
 
 from __future__ import annotations
 

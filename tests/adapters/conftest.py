@@ -111,7 +111,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         url = request.getfixturevalue("mariadb_url")
     engine = make_engine(url, pool_size=20)
     metadata.drop_all(engine)
-    create_schema(engine)
+    create_schema(engine, metadata.sorted_tables)  # every owner's tables (stage06 included)
     yield engine
     engine.dispose()
 

@@ -45,6 +45,23 @@ def test_a_browser_fetches_the_public_url_without_credentials(
     assert (status, body, content_type) == (200, b"\x89PNG-bytes", "image/png")
 
 
+def test_a_browser_may_keep_an_image_a_day_and_then_revalidate_it(
+    s3_store_factory: StoreFactory,
+) -> None:
+    store = s3_store_factory(fresh_bucket())
+    store.create_bucket()
+    store.put("products/0000001.webp", b"RIFF-bytes", "image/webp")
+    url = store.url("products/0000001.webp")
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.headers["Cache-Control"] == "public, max-age=86400"
+        etag = response.headers["ETag"]
+    assert etag
+    again = urllib.request.Request(url, headers={"If-None-Match": etag})
+    with pytest.raises(urllib.error.HTTPError) as not_modified:
+        urllib.request.urlopen(again, timeout=10)
+    assert not_modified.value.code == 304
+
+
 def test_a_missing_object_is_a_404_at_its_public_url(s3_store_factory: StoreFactory) -> None:
     store = s3_store_factory(fresh_bucket())
     store.create_bucket()

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from common.adapters.redis_sessions import RedisSessionStore, SessionStoreDown, connect
 from common.adapters.sql.engine import make_engine
@@ -33,16 +34,22 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionSto
         prefix = f"test:{uuid.uuid4().hex[:8]}:session:"
         yield RedisSessionStore.from_url(request.getfixturevalue("redis_url"), prefix=prefix)
         return
+    engine = _fresh_engine(request, tmp_path, pool_size=20)
+    yield SqlSessionStore(engine)
+    engine.dispose()
+
+
+def _fresh_engine(request: pytest.FixtureRequest, tmp_path: Path, pool_size: int) -> Engine:
+    """An empty shop schema on SQLite or on the runner's MariaDB, as request.param says."""
     url = (
         f"sqlite:///{tmp_path / 'shop.db'}"
         if request.param == "sqlite"
         else request.getfixturevalue("mariadb_url")
     )
-    engine = make_engine(url, pool_size=20)
+    engine = make_engine(url, pool_size=pool_size)
     metadata.drop_all(engine)
     create_schema(engine)
-    yield SqlSessionStore(engine)
-    engine.dispose()
+    return engine
 
 
 def test_a_saved_session_is_loaded_back_and_a_save_replaces_it(store: SessionStore) -> None:
@@ -136,3 +143,21 @@ def test_an_unreachable_redis_is_unavailable_not_a_raw_error() -> None:
 @pytest.mark.servers
 def test_the_health_check_passes_on_a_live_redis(redis_url: str) -> None:
     RedisSessionStore.from_url(redis_url).check()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.servers)])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlSessionStore]:
+    engine = _fresh_engine(request, tmp_path, pool_size=5)
+    yield SqlSessionStore(engine, purge_every=10)
+    engine.dispose()
+
+
+def test_the_sql_store_deletes_expired_rows_by_itself(sql_store: SqlSessionStore) -> None:
+    for n in range(25):
+        sql_store.save(f"old{n}", {"user_id": n}, ttl_seconds=-1)  # already expired
+    assert sql_store.count() <= 10  # two sweeps so far (saves 10 and 20)
+    for n in range(5):
+        sql_store.save(f"live{n}", {"user_id": n}, ttl_seconds=60)
+    assert sql_store.count() == 5  # the third sweep left only the live ones
+    assert sql_store.purge_expired() == 0
+    assert sql_store.load("live0") == {"user_id": 0}

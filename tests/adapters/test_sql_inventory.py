@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from common.adapters.sql.catalog import SqlCatalogReader, SqlCatalogWriter
-from common.adapters.sql.inventory import SqlInventory
+from common.adapters.sql.catalog import SqlCatalogWriter
+from common.adapters.sql.inventory import IN_PRODUCTS, IN_STOCK_LEVELS, SqlInventory
 from common.domain.errors import OutOfStock, ReservationExpired
 from common.domain.events import StockChanged
 from common.ports import StockLine
@@ -23,18 +23,25 @@ def events() -> RecordingPublisher:
     return RecordingPublisher()
 
 
-@pytest.fixture
-def inventory(engine: Engine, events: RecordingPublisher) -> SqlInventory:
+@pytest.fixture(params=["products", "stock_levels"])
+def inventory(
+    request: pytest.FixtureRequest, engine: Engine, events: RecordingPublisher
+) -> SqlInventory:
+    """Stock in the catalog's products (stages 01-05) or in the inventory service's own
+    stock_levels table (stage06): the same promises either way."""
+    initial = {1: 10, 2: 5, 3: 0}
     SqlCatalogWriter(engine, RecordingPublisher()).add_products(
-        [product(1, stock=10), product(2, stock=5), product(3, stock=0)]
+        [product(pid, stock=level) for pid, level in initial.items()]
     )
-    return SqlInventory(engine, events)
+    if request.param == "products":
+        return SqlInventory(engine, events, stock=IN_PRODUCTS)
+    store = SqlInventory(engine, RecordingPublisher(), stock=IN_STOCK_LEVELS)
+    store.restock(initial)
+    return SqlInventory(engine, events, stock=IN_STOCK_LEVELS)
 
 
-def stock(engine: Engine, product_id: int) -> int:
-    found = SqlCatalogReader(engine).product(product_id)
-    assert found is not None
-    return found.stock
+def stock(inventory: SqlInventory, product_id: int) -> int:
+    return inventory.levels([product_id])[product_id]
 
 
 def lines(*pairs: tuple[int, int]) -> list[StockLine]:
@@ -43,16 +50,16 @@ def lines(*pairs: tuple[int, int]) -> list[StockLine]:
 
 def test_a_reservation_takes_every_line(engine: Engine, inventory: SqlInventory) -> None:
     inventory.reserve("o1", lines((1, 3), (2, 5)))
-    assert (stock(engine, 1), stock(engine, 2)) == (7, 0)
+    assert (stock(inventory, 1), stock(inventory, 2)) == (7, 0)
 
 
 def test_one_short_line_takes_nothing(engine: Engine, inventory: SqlInventory) -> None:
     with pytest.raises(OutOfStock) as short:
         inventory.reserve("o1", lines((1, 3), (2, 6)))
     assert short.value.details["product_id"] == 2
-    assert (stock(engine, 1), stock(engine, 2)) == (10, 5)
+    assert (stock(inventory, 1), stock(inventory, 2)) == (10, 5)
     inventory.reserve("o1", lines((1, 3)))  # the reference was not used up
-    assert stock(engine, 1) == 7
+    assert stock(inventory, 1) == 7
 
 
 def test_reserving_the_same_order_again_takes_nothing_more(
@@ -60,7 +67,7 @@ def test_reserving_the_same_order_again_takes_nothing_more(
 ) -> None:
     for _ in range(3):
         inventory.reserve("o1", lines((1, 4)))
-    assert stock(engine, 1) == 6
+    assert stock(inventory, 1) == 6
 
 
 def test_a_retry_with_other_lines_replaces_the_held_reservation(
@@ -68,7 +75,7 @@ def test_a_retry_with_other_lines_replaces_the_held_reservation(
 ) -> None:
     inventory.reserve("o1", lines((1, 4)))
     inventory.reserve("o1", lines((1, 1), (2, 2)))
-    assert (stock(engine, 1), stock(engine, 2)) == (9, 3)
+    assert (stock(inventory, 1), stock(inventory, 2)) == (9, 3)
 
 
 def test_concurrent_reservations_of_one_order_take_its_stock_once(
@@ -82,7 +89,7 @@ def test_concurrent_reservations_of_one_order_take_its_stock_once(
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(reserve, range(8)))
-    assert stock(engine, 1) == 8
+    assert stock(inventory, 1) == 8
 
 
 def test_concurrent_orders_never_oversell(engine: Engine, inventory: SqlInventory) -> None:
@@ -99,18 +106,18 @@ def test_concurrent_orders_never_oversell(engine: Engine, inventory: SqlInventor
     with ThreadPoolExecutor(max_workers=25) as pool:
         taken = sum(pool.map(reserve, range(25)))
     assert taken == 10
-    assert stock(engine, 1) == 0
+    assert stock(inventory, 1) == 0
 
 
 def test_release_gives_back_once_and_is_final(engine: Engine, inventory: SqlInventory) -> None:
     inventory.reserve("o1", lines((1, 4)))
     inventory.release("o1")
     inventory.release("o1")
-    assert stock(engine, 1) == 10
+    assert stock(inventory, 1) == 10
     assert not inventory.commit("o1"), "a released reservation cannot be sold"
     with pytest.raises(ReservationExpired):
         inventory.reserve("o1", lines((1, 4)))
-    assert stock(engine, 1) == 10
+    assert stock(inventory, 1) == 10
 
 
 def test_a_committed_reservation_is_never_given_back(
@@ -119,7 +126,7 @@ def test_a_committed_reservation_is_never_given_back(
     inventory.reserve("o1", lines((1, 4)))
     assert inventory.commit("o1") and inventory.commit("o1")
     inventory.release("o1")
-    assert stock(engine, 1) == 6
+    assert stock(inventory, 1) == 6
     assert not inventory.commit("unknown")
 
 
@@ -141,3 +148,23 @@ def test_every_change_of_stock_is_published(
     inventory.reserve("o2", lines((1, 1)))
     inventory.release("o2")
     assert events.events == [StockChanged((1, 2)), StockChanged((1,)), StockChanged((1,))]
+
+
+def test_restock_sets_levels_and_publishes_what_changed(
+    engine: Engine, inventory: SqlInventory, events: RecordingPublisher
+) -> None:
+    changed = inventory.restock({1: 10, 2: 7})
+    assert changed == [2]
+    assert inventory.levels([1, 2, 3, 99]) == {1: 10, 2: 7, 3: 0}
+    assert events.events == [StockChanged((2,))]
+
+
+def test_only_the_inventorys_own_table_gains_rows_on_restock(engine: Engine) -> None:
+    """The inventory service stocks products the catalog (another database) added; the
+    monolith's products table is never given rows by a restock."""
+    own = SqlInventory(engine, RecordingPublisher(), stock=IN_STOCK_LEVELS)
+    assert own.restock({41: 3}) == [41]
+    assert own.levels([41]) == {41: 3}
+    monolith = SqlInventory(engine, RecordingPublisher(), stock=IN_PRODUCTS)
+    assert monolith.restock({41: 3}) == []
+    assert monolith.levels([41]) == {}

@@ -31,7 +31,7 @@ def _form_post(client: HttpClient, path: str, fields: dict[str, str]) -> HttpRes
         path,
         data=urlencode(fields).encode(),
         content_type="application/x-www-form-urlencoded",
-        headers=HTML,
+        headers={**HTML, "Referer": client.absolute("/login")},
     )
 
 
@@ -121,7 +121,7 @@ def test_logging_in_through_the_form_with_its_token_works(shop: Deployment) -> N
         "/login?next=/orders",
         data=urlencode(fields).encode(),
         content_type="application/x-www-form-urlencoded",
-        headers=HTML,
+        headers={**HTML, "Referer": client.absolute("/login")},
     )
     assert response.status == 302, response
     assert response.headers["Location"].endswith("/orders")
@@ -141,7 +141,7 @@ def test_login_form_does_not_redirect_to_another_site(shop: Deployment) -> None:
         "/login?next=//evil.example.com/",
         data=urlencode(fields).encode(),
         content_type="application/x-www-form-urlencoded",
-        headers=HTML,
+        headers={**HTML, "Referer": client.absolute("/login")},
     )
     assert response.status == 302, response
     assert "evil.example.com" not in response.headers["Location"]

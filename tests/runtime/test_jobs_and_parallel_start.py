@@ -173,3 +173,37 @@ def test_services_whose_dependencies_are_met_start_in_parallel(
         assert state.services["left"].is_alive() and state.services["right"].is_alive()
     finally:
         supervisor.down(purge=True)
+
+
+# A job that outlasts `up`'s timeout, telling how far it got as it goes (as seeding does).
+SLOW_SEED = """
+import time
+for n in range(1, 5):
+    print(f"images: {n} of 4", flush=True)
+    time.sleep(2.5)
+"""
+SLOW_JOB = """
+services:
+  seed:
+    build: {context: .}
+    command: ["python", "slow_seed.py"]
+    x-shop: {role: seed}
+"""
+
+
+def test_a_long_job_shows_its_progress_and_is_not_cut_by_the_up_timeout(
+    write_stage: StageWriter, run_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import common.runtime.startup as startup
+
+    monkeypatch.setattr(startup, "JOB_PROGRESS_EVERY_S", 1.0)
+    events: list[tuple[str, str, str]] = []
+    stage = write_stage(SLOW_JOB, {"slow_seed.py": SLOW_SEED})
+    supervisor = Supervisor(stage, reporter=lambda *e: events.append(e))
+    try:
+        state = supervisor.up(timeout=3)  # the job takes about 10 s
+        assert state.services["seed"].completed
+    finally:
+        supervisor.down(purge=True)
+    shown = [detail for service, event, detail in events if event == "progress"]
+    assert shown and shown[0].startswith("images: ") and "images: 4 of 4" in shown[-1]

@@ -4,6 +4,7 @@ bench find its nodes, gateway and settings by role; x-shop.cpuset pins its serve
 from __future__ import annotations
 
 import json
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,9 @@ from common.commands.chaos import find_nodes
 from common.runtime.compose import load_stage
 from common.runtime.cpus import fold_cpuset
 from common.runtime.supervisor import Supervisor
+from common.tls import ca_file_in, client_context
 
-from .helpers import http_get, live_pids, process_tree_pids
+from .helpers import live_pids, process_tree_pids
 
 pytestmark = pytest.mark.servers
 
@@ -45,7 +47,9 @@ def test_stage04_with_roles_and_a_seed_job_runs_natively(
         assert state.services["app3"].cpuset == fold_cpuset("5", [0, 1]) == "1"
 
         # The data the seed job wrote, served through the gateway.
-        products = json.loads(http_get(f"{state.url}/api/products?per_page=1"))
+        https = client_context(ca_file_in(state.run_dir))  # the stage's own CA (TLS edge)
+        with urllib.request.urlopen(f"{state.url}/api/products?per_page=1", context=https) as r:
+            products = json.loads(r.read())
         assert products["total"] == SEED_PRODUCTS
         pids = process_tree_pids(state)
     finally:

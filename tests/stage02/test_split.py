@@ -23,7 +23,7 @@ from tests.stage_fixture import HttpClient, HttpResponse
 
 from .conftest import PRODUCTS, SplitStage
 
-IMG_SRC = re.compile(r'<img src="([^"]+)"[^>]*onerror="[^"]*(/static/placeholder\.svg)')
+IMG_SRC = re.compile(r'<img src="([^"]+)"[^>]*data-fallback="(/static/placeholder\.svg[^"]*)"')
 
 
 def fetch(url: str) -> tuple[int, bytes, str]:
@@ -94,7 +94,9 @@ def test_minio_down_leaves_the_shop_usable(split: SplitStage) -> None:
         checks = ready.json()["checks"]
         assert checks["database"] == "ok" and checks["files"].startswith("failing")
 
-        with pytest.raises(OSError):  # what the browser meets: its onerror shows the placeholder
+        with pytest.raises(
+            OSError
+        ):  # what the browser meets: the page script shows the placeholder
             urllib.request.urlopen(image_url, timeout=5)
 
         for path in ("/", "/c/" + client.product(3)["category"], "/p/3", "/search?q=a", "/cart"):

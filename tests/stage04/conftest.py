@@ -24,6 +24,7 @@ from common.config import Settings
 from common.runtime.compose import load_stage
 from common.runtime.state import RunState
 from common.runtime.supervisor import Supervisor
+from common.tls import ca_file_in, client_context
 from tests.stage_fixture import SEEDED_PASSWORD, HttpClient, artifacts_dir
 
 STAGE = "stage04_cluster"
@@ -61,8 +62,11 @@ class Cluster:
         return f"http://127.0.0.1:{self.state.services[node].ports[8000]}"
 
     def client(self, node: str | None = None) -> HttpClient:
-        """A user agent talking to nginx, or straight to one node."""
-        return HttpClient(self.node_url(node) if node else self.url)
+        """A user agent talking to nginx (over HTTPS, trusting the stage's CA), or straight
+        to one node (plain HTTP on loopback, behind nginx)."""
+        if node:
+            return HttpClient(self.node_url(node))
+        return HttpClient(self.url, ssl_context=client_context(ca_file_in(self.state.run_dir)))
 
     def seeded_user(self) -> str:
         n = next(self._users)

@@ -27,6 +27,7 @@ from common.runtime import roles
 from common.runtime.compose import load_stage
 from common.runtime.state import RunState
 from common.runtime.supervisor import Supervisor
+from common.tls import ca_file_in, client_context
 from tests.stage_fixture import SEEDED_PASSWORD, HttpClient, artifacts_dir
 
 STAGE = "stage05_rw_split"
@@ -62,7 +63,7 @@ class Replicated:
         return self.state.url
 
     def client(self) -> HttpClient:
-        return HttpClient(self.url)
+        return HttpClient(self.url, ssl_context=client_context(ca_file_in(self.state.run_dir)))
 
     def seeded_email(self) -> str:
         """A seeded user no other test has used (password SEEDED_PASSWORD)."""

@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-import struct
-import zlib
-
 import pytest
 
 from common.adapters.simulated_payment import SimulatedPayment
 from common.config import ConfigError, Settings
 from common.domain.errors import InvalidInput, NotFound
-from common.images import product_png
+from common.domain.models import Category, ProductPage, ProductSort
 from common.seed import SeedSize, generate_categories, generate_products
 from common.services.catalog import CatalogService
 from tests.fakes import FakeCatalog, Tables, product
@@ -17,8 +14,10 @@ from tests.fakes import FakeCatalog, Tables, product
 @pytest.fixture
 def catalog() -> CatalogService:
     t = Tables()
+    t.categories = [Category("misc", "Miscellany")]
     for pid in range(1, 31):
-        t.products[pid] = product(pid, name=f"{'Oak' if pid % 3 else 'Steel'} thing {pid}")
+        name = f"{'Oak' if pid % 3 else 'Steel'} thing {pid}"
+        t.products[pid] = product(pid, name=name, price_cents=100 + (pid * 37) % 11 * 100)
     return CatalogService(FakeCatalog(t))
 
 
@@ -30,6 +29,34 @@ def test_listing_pages_through_all_products(catalog: CatalogService) -> None:
 
 def test_search_matches_names_case_insensitively(catalog: CatalogService) -> None:
     assert catalog.search(text="  steel ").total == 10
+
+
+@pytest.mark.parametrize("sort", list(ProductSort))
+def test_every_sort_order_pages_through_each_product_once(
+    catalog: CatalogService, sort: ProductSort
+) -> None:
+    seen = [p for n in (1, 2, 3) for p in catalog.search(page=n, per_page=12, sort=sort).items]
+    assert sorted(p.id for p in seen) == list(range(1, 31))
+    assert seen == sorted(seen, key=sort.key)
+
+
+def test_price_orders_go_both_ways(catalog: CatalogService) -> None:
+    cheap = catalog.search(per_page=30, sort=ProductSort.PRICE_LOW).items
+    dear = catalog.search(per_page=30, sort=ProductSort.PRICE_HIGH).items
+    assert [p.price_cents for p in cheap] == sorted(p.price_cents for p in cheap)
+    assert [p.price_cents for p in dear] == sorted((p.price_cents for p in dear), reverse=True)
+
+
+def test_a_category_is_found_by_slug_or_not_found(catalog: CatalogService) -> None:
+    assert catalog.category("misc").name == "Miscellany"
+    with pytest.raises(NotFound, match="no category 'nope'"):
+        catalog.category("nope")
+
+
+def test_the_last_page_number_counts_a_partial_page() -> None:
+    assert ProductPage([], 1, 12, 30).last_page == 3
+    assert ProductPage([], 1, 12, 24).last_page == 2
+    assert ProductPage([], 1, 12, 0).last_page == 1
 
 
 @pytest.mark.parametrize(("page", "per_page"), [(0, 10), (1, 0), (1, 101), (10**6, 10)])
@@ -54,22 +81,6 @@ def test_the_seed_is_deterministic() -> None:
         generate_products(SeedSize(products=50, categories=5, seed=1), generate_categories(size))
     )
     assert other != first
-
-
-def test_product_images_are_valid_pngs_of_the_asked_weight() -> None:
-    data = product_png(7, size=32, weight_bytes=4096)
-    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) == 4096
-    width, height = struct.unpack(">II", data[16:24])
-    assert (width, height) == (32, 32)
-    # Every chunk's CRC must hold, or browsers refuse the picture.
-    pos = 8
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        body = data[pos + 4 : pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
-        assert zlib.crc32(body) & 0xFFFFFFFF == crc
-        pos += 12 + length
-    assert product_png(7, size=32) != product_png(8, size=32)
 
 
 def test_the_simulated_payment_declines_the_same_orders_every_time() -> None:

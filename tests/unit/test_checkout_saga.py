@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from common.domain.errors import PaymentDeclined
+from common.domain.errors import PaymentDeclined, Unavailable
 from common.domain.events import Event, OrderCancelled, OrderPaid, OrderPlaced
 from common.domain.models import Order, OrderStatus, order_ref
 from common.ports import PaymentResult, StockLine
@@ -40,11 +40,14 @@ class CrashPlan:
         self.point: str | None = None
         self.when = "before"
         self.fired = False
+        self.unreachable: set[str] = set()  # points whose service does not answer (stage06)
 
     def arm(self, point: str, when: str) -> None:
         self.point, self.when, self.fired = point, when, False
 
     def around(self, point: str, effect: Callable[[], Any]) -> Any:
+        if point in self.unreachable:
+            raise Unavailable(f"the service behind {point!r} did not answer")
         armed = self.point == point and not self.fired
         if armed and self.when == "before":
             self.fired = True
@@ -281,3 +284,18 @@ def test_a_changed_cart_before_a_retry_replaces_the_reservation_not_adds_to_it()
     order, _ = world.orders.place(USER, KEY)
     assert [line.qty for line in order.lines] == [QTY + 2]
     assert world.stock_taken() == QTY + 2
+
+
+def test_recovery_leaves_an_order_pending_while_the_payment_service_is_down() -> None:
+    world = World()
+    world.carts.set_quantity(USER, 1, QTY)
+    order, _ = world.orders.begin(USER, KEY)  # stored pending: the request died here
+    world.plan.unreachable = {"charge"}
+    report = world.recovery.run(pending_after=timedelta(0))
+    assert (report.settled, report.waiting) == ([], [order.id])
+    assert world.orders.get(order.id).status is OrderStatus.PENDING
+    assert world.stock_taken() == QTY, "its stock stays held for it"
+    world.plan.unreachable = set()  # the service is back
+    report = world.recovery.run(pending_after=timedelta(0))
+    assert report.settled == [order.id]
+    _assert_paid_once(world)

@@ -22,4 +22,7 @@ def product_key(product_id: int) -> str:
 def listing_key(generation: int, query: ProductQuery) -> str:
     category = quote(query.category or "", safe="")
     text = quote(query.text or "", safe="")
-    return f"listing:{generation}:c={category}:q={text}:p={query.page}:n={query.per_page}"
+    return (
+        f"listing:{generation}:c={category}:q={text}:p={query.page}:n={query.per_page}"
+        f":s={query.sort.value}"
+    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Engine, Row, bindparam, func, insert, select, update
+from sqlalchemy import Engine, Row, func, insert, select, update
 
 from common.adapters.sql.engine import translated_errors
+from common.adapters.sql.inventory import IN_PRODUCTS, set_levels
 from common.adapters.sql.schema import categories, products
 from common.domain.events import CategoriesChanged, ProductChanged, StockChanged
-from common.domain.models import Category, Product, ProductPage, ProductQuery
+from common.domain.models import Category, Product, ProductPage, ProductQuery, ProductSort
 from common.ports import EventPublisher
 
 _BATCH = 1000
@@ -28,6 +29,15 @@ def product_from_row(row: Row[Any]) -> Product:
         stock=row.stock,
         image_key=row.image_key,
     )
+
+
+# Each order ends on the id (see ProductSort), so paging is stable.
+_ORDER = {
+    ProductSort.FEATURED: (products.c.id,),
+    ProductSort.PRICE_LOW: (products.c.price_cents, products.c.id),
+    ProductSort.PRICE_HIGH: (products.c.price_cents.desc(), products.c.id),
+    ProductSort.NAME: (products.c.name, products.c.id),
+}
 
 
 def _like_pattern(text: str) -> str:
@@ -58,7 +68,7 @@ class SqlCatalogReader:
         listing = (
             select(products)
             .where(*where)
-            .order_by(products.c.id)
+            .order_by(*_ORDER[query.sort])
             .limit(query.per_page)
             .offset(query.offset)
         )
@@ -153,26 +163,7 @@ class SqlCatalogWriter:
         return product_from_row(row) if row else None
 
     def restock(self, levels: Mapping[int, int]) -> list[int]:
-        if not levels:
-            return []
-        with translated_errors(), self._engine.begin() as conn:
-            current = dict(
-                conn.execute(
-                    select(products.c.id, products.c.stock).where(products.c.id.in_(list(levels)))
-                )
-                .tuples()
-                .all()
-            )
-            changed = sorted(
-                pid for pid, stock in levels.items() if current.get(pid, stock) != stock
-            )
-            if changed:
-                conn.execute(
-                    update(products)
-                    .where(products.c.id == bindparam("pid"))
-                    .values(stock=bindparam("level")),
-                    [{"pid": pid, "level": levels[pid]} for pid in changed],
-                )
+        changed = set_levels(self._engine, IN_PRODUCTS, levels)
         self._publisher.publish(
             [
                 StockChanged(tuple(changed[start : start + _BATCH]))

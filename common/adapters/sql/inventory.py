@@ -1,5 +1,6 @@
 """Stock reserved per order, in SQL: checkout's ``Inventory`` port in the stages where stock
-lives in the shop's own database (stage06 runs the same adapter inside its inventory service).
+lives in the shop's own database (stage06 runs the same adapter inside its inventory service,
+over a ``stock_levels`` table of the inventory's own database: ``StockColumns`` says where).
 
 Each call is one short transaction:
 
@@ -12,24 +13,51 @@ Each call is one short transaction:
   ``released``; only a release gives stock back, and only once.
 
 Every change of stock publishes ``StockChanged`` after its commit (the cache listens).
+``levels`` and ``restock`` read and set stock directly: the inventory service's own reads, and
+the operators' restocking.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Column, Connection, Engine, Table, bindparam, delete, insert, select, update
 
 from common.adapters.sql.engine import translated_errors
-from common.adapters.sql.schema import products, stock_reservation_lines, stock_reservations
+from common.adapters.sql.schema import (
+    products,
+    stock_levels,
+    stock_reservation_lines,
+    stock_reservations,
+)
 from common.domain.errors import DuplicateKey, OutOfStock, ReservationExpired
 from common.domain.events import StockChanged
 from common.ports import EventPublisher, StockLine
 from common.services.retrying import retry_on_conflict
 
 HELD, SOLD, RELEASED = "held", "sold", "released"
+_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class StockColumns:
+    """Where stock levels live: a table, its product id and its stock column."""
+
+    table: Table
+    product_id: Column[Any]
+    stock: Column[Any]
+    adds_missing: bool  # restocking an unknown product creates its row (False: skipped)
+
+
+# Stages 01-05: stock is a column of the catalog's products (one database).
+IN_PRODUCTS = StockColumns(products, products.c.id, products.c.stock, adds_missing=False)
+# Stage06: the inventory service's own table, one row per product it stocks.
+IN_STOCK_LEVELS = StockColumns(
+    stock_levels, stock_levels.c.product_id, stock_levels.c.stock, adds_missing=True
+)
 
 
 def _now() -> datetime:
@@ -37,9 +65,33 @@ def _now() -> datetime:
 
 
 class SqlInventory:
-    def __init__(self, engine: Engine, publisher: EventPublisher) -> None:
+    def __init__(
+        self, engine: Engine, publisher: EventPublisher, *, stock: StockColumns = IN_PRODUCTS
+    ) -> None:
         self._engine = engine
         self._publisher = publisher
+        self._stock = stock
+
+    def levels(self, product_ids: Iterable[int]) -> dict[int, int]:
+        """The stock of each known product among ``product_ids``."""
+        wanted = sorted(set(product_ids))
+        found: dict[int, int] = {}
+        with translated_errors(), self._engine.connect() as conn:
+            for start in range(0, len(wanted), _BATCH):
+                found.update(_current(conn, self._stock, wanted[start : start + _BATCH]))
+        return found
+
+    def restock(self, levels: Mapping[int, int]) -> list[int]:
+        """Set the stock of many products at once (seeding, an operator, a benchmark between
+        runs); returns the ids whose stock changed, published as ``StockChanged``."""
+        changed = set_levels(self._engine, self._stock, levels)
+        self._publisher.publish(
+            [
+                StockChanged(tuple(changed[start : start + _BATCH]))
+                for start in range(0, len(changed), _BATCH)
+            ]
+        )
+        return changed
 
     def reserve(self, order_ref: str, lines: Sequence[StockLine]) -> None:
         wanted = {line.product_id: line.qty for line in lines}
@@ -61,7 +113,7 @@ class SqlInventory:
                 changed = self._repeat(conn, order_ref, wanted)
                 tx.commit()
                 return changed
-            _take(conn, order_ref, wanted)
+            _take(conn, self._stock, order_ref, wanted)
             tx.commit()
         return set(wanted)
 
@@ -77,11 +129,11 @@ class SqlInventory:
         if state == SOLD or held == wanted:
             return set()
         # Held with other lines (the cart changed before a retry): give back, take anew.
-        _give_back(conn, held)
+        _give_back(conn, self._stock, held)
         conn.execute(
             delete(stock_reservation_lines).where(stock_reservation_lines.c.order_ref == order_ref)
         )
-        _take(conn, order_ref, wanted)
+        _take(conn, self._stock, order_ref, wanted)
         return set(held) | set(wanted)
 
     def commit(self, order_ref: str) -> bool:
@@ -118,7 +170,7 @@ class SqlInventory:
             if state == HELD:
                 if to == RELEASED:
                     held = _lines(conn, order_ref)
-                    _give_back(conn, held)
+                    _give_back(conn, self._stock, held)
                     changed.extend(held)
                 conn.execute(
                     update(stock_reservations)
@@ -147,13 +199,13 @@ def _lines(conn: Connection, order_ref: str) -> dict[int, int]:
     return {r.product_id: r.qty for r in rows}
 
 
-def _take(conn: Connection, order_ref: str, wanted: dict[int, int]) -> None:
+def _take(conn: Connection, stock: StockColumns, order_ref: str, wanted: dict[int, int]) -> None:
     for product_id in sorted(wanted):  # one lock order for every checkout: no deadlocks
         qty = wanted[product_id]
         taken = conn.execute(
-            update(products)
-            .where((products.c.id == product_id) & (products.c.stock >= qty))
-            .values(stock=products.c.stock - qty)
+            update(stock.table)
+            .where((stock.product_id == product_id) & (stock.stock >= qty))
+            .values({stock.stock: stock.stock - qty})
         )
         if taken.rowcount != 1:
             raise OutOfStock(
@@ -166,10 +218,42 @@ def _take(conn: Connection, order_ref: str, wanted: dict[int, int]) -> None:
         conn.execute(insert(stock_reservation_lines), rows)
 
 
-def _give_back(conn: Connection, held: dict[int, int]) -> None:
+def _give_back(conn: Connection, stock: StockColumns, held: dict[int, int]) -> None:
     for product_id in sorted(held):
         conn.execute(
-            update(products)
-            .where(products.c.id == product_id)
-            .values(stock=products.c.stock + held[product_id])
+            update(stock.table)
+            .where(stock.product_id == product_id)
+            .values({stock.stock: stock.stock + held[product_id]})
         )
+
+
+def _current(conn: Connection, stock: StockColumns, ids: list[int]) -> dict[int, int]:
+    rows = conn.execute(select(stock.product_id, stock.stock).where(stock.product_id.in_(ids)))
+    return {int(pid): int(level) for pid, level in rows.tuples()}
+
+
+def set_levels(engine: Engine, stock: StockColumns, levels: Mapping[int, int]) -> list[int]:
+    """Set stock levels in one transaction, writing only what differs (a restock between
+    benchmark runs touches the few products that sold). Returns the changed ids, sorted."""
+    wanted = sorted(levels)
+    changed: list[int] = []
+    with translated_errors(), engine.begin() as conn:
+        for start in range(0, len(wanted), _BATCH):
+            ids = wanted[start : start + _BATCH]
+            current = _current(conn, stock, ids)
+            updates = [p for p in ids if p in current and current[p] != levels[p]]
+            added = [p for p in ids if p not in current] if stock.adds_missing else []
+            if updates:
+                conn.execute(
+                    update(stock.table)
+                    .where(stock.product_id == bindparam("pid"))
+                    .values({stock.stock: bindparam("level")}),
+                    [{"pid": p, "level": levels[p]} for p in updates],
+                )
+            if added:
+                conn.execute(
+                    insert(stock.table),
+                    [{stock.product_id.key: p, stock.stock.key: levels[p]} for p in added],
+                )
+            changed += updates + added
+    return sorted(changed)

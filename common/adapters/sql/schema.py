@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -135,6 +136,32 @@ stock_reservation_lines = Table(
     **_mysql,
 )
 
+# Stage06's inventory service owns stock in its own database: one row per product, with the
+# same last line of defence. (Stages 01-05 keep stock in ``products.stock``.)
+stock_levels = Table(
+    "stock_levels",
+    metadata,
+    Column("product_id", Integer, primary_key=True, autoincrement=False),
+    Column("stock", Integer, nullable=False),
+    CheckConstraint("stock >= 0", name="stock_level_never_negative"),
+    **_mysql,
+)
+
+# Stage06's payment service keeps a ledger, as a real provider does: one row per payment key,
+# so a charge repeated with the same key answers what the first one did (ports.Payments).
+payments = Table(
+    "payments",
+    metadata,
+    Column("payment_key", _exact(64), primary_key=True),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),  # charging, approved, declined, refunded
+    Column("reference", String(64), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    **_mysql,
+)
+
 sessions = Table(
     "sessions",
     metadata,
@@ -151,14 +178,38 @@ class OutdatedSchema(RuntimeError):
     the data set is generated, so starting afresh is the way)."""
 
 
-def create_schema(engine: Engine) -> None:
-    """Create missing tables and indexes; safe when several processes start at once."""
+# Which tables each owner creates. The shop of stages 01-05 is one database; stage06 gives
+# every service a database of its own, holding only its own tables.
+MONOLITH_TABLES = (
+    categories,
+    products,
+    users,
+    cart_items,
+    orders,
+    order_items,
+    stock_reservations,
+    stock_reservation_lines,
+    sessions,
+)
+CATALOG_TABLES = (categories, products)
+ACCOUNT_TABLES = (users,)
+CART_TABLES = (cart_items,)
+ORDER_TABLES = (orders, order_items)
+INVENTORY_TABLES = (stock_levels, stock_reservations, stock_reservation_lines)
+PAYMENT_TABLES = (payments,)
+
+
+def create_schema(engine: Engine, tables: Iterable[Table] = MONOLITH_TABLES) -> None:
+    """Create the missing ones of ``tables`` and their indexes; safe when several processes
+    start at once."""
+    wanted = set(tables)
+    chosen = [table for table in metadata.sorted_tables if table in wanted]
     with engine.begin() as conn:
-        for table in metadata.sorted_tables:
+        for table in chosen:
             conn.execute(CreateTable(table, if_not_exists=True))
             for index in table.indexes:
                 conn.execute(CreateIndex(index, if_not_exists=True))
-        for table in metadata.sorted_tables:
+        for table in chosen:
             have = {c["name"] for c in inspect(conn).get_columns(table.name)}
             missing = sorted(set(table.columns.keys()) - have)
             if missing:

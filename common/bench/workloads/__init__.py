@@ -1,5 +1,5 @@
-"""Locust workloads that speak only the HTTP contract (DESIGN.md §4), so the same file runs
-against every stage, natively or in Docker: ``locust -f common/bench/workloads/mixed.py
+"""Locust workloads that speak only the HTTP contract (docs/architecture.md §4), so the same
+file runs against every stage, natively or in Docker: ``locust -f common/bench/workloads/mixed.py
 --host URL``. Tunables come from SHOP_BENCH_* environment variables (see ``config.py``).
 
 The plain names are people with browsers (HTML pages with their assets, browser.py); the

@@ -1,4 +1,4 @@
-"""The shop as a Locust user sees it: only the HTTP contract (DESIGN.md §4).
+"""The shop as a Locust user sees it: only the HTTP contract (docs/architecture.md §4).
 
 Requests are grouped under stable names (``/api/products/[id]``) so per-endpoint figures
 line up across stages. Every user draws from its own ``random.Random`` seeded with the base

@@ -1,4 +1,4 @@
-"""A browser as a Locust user (DESIGN.md §6: workloads look like their users).
+"""A browser as a Locust user (docs/architecture.md §6: workloads look like their users).
 
 Each simulated visitor fetches HTML pages and, for each, the stylesheets, scripts and images
 the page names (pageparse.py), up to six at a time as a browser does per host, through its
@@ -18,7 +18,7 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import gevent.pool
 
@@ -272,10 +272,16 @@ class BrowserUser(SeededUser):
             self.open_home()
             return
         slug = self.rng.choice(self.categories)
-        # Most visitors stay on the first pages of a listing.
-        number = min(1 + int(self.rng.expovariate(0.7)), 20)
-        suffix = f"?page={number}" if number > 1 else ""
-        self.open_page(f"/c/{slug}{suffix}", "category")
+        # Most visitors stay on the first pages of a listing; the others click the pager's
+        # links, as a person does (a page number past the last is a 404, not a listing).
+        wanted = min(1 + int(self.rng.expovariate(0.7)), 20)
+        page = self.open_page(f"/c/{slug}", "category")
+        if page is None or wanted == 1:
+            return
+        offered = {number: link for link in page.links if (number := _page_number(link, slug)) > 1}
+        reachable = [number for number in offered if number <= wanted]
+        if reachable:
+            self.open_page(offered[max(reachable)], "category")
 
     def open_search(self) -> None:
         self.open_page(f"/search?{urlencode({'q': self.search_term()})}", "search")
@@ -373,3 +379,12 @@ class BrowserUser(SeededUser):
             return True
         self.empty_cart(added)
         return False
+
+
+def _page_number(link: str, slug: str) -> int:
+    """The listing page a pager link of category ``slug`` goes to (0: not such a link)."""
+    parts = urlsplit(link)
+    if parts.path != f"/c/{slug}":
+        return 0
+    values = parse_qs(parts.query).get("page", [])
+    return int(values[0]) if values and values[0].isdigit() else 0

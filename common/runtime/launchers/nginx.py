@@ -34,6 +34,7 @@ _CONF_D_GLOB = re.compile(r"\binclude\s+/etc/nginx/conf\.d/\*\.conf\s*;")
 _DROPPED_DIRECTIVES = re.compile(r"^\s*(?:user|pid|daemon)\s+[^;]*;\s*$", re.MULTILINE)
 _ERROR_LOG = re.compile(r"\berror_log\s+[^;\s]+")
 _LOG_DIR = re.compile(r"/var/log/nginx/")
+_SERVED_DIRECTORY = re.compile(r"^\s*(?:root|alias)\s+([^;\s]+)\s*;", re.MULTILINE)
 
 
 class NginxLauncher(Launcher):
@@ -80,10 +81,16 @@ class NginxLauncher(Launcher):
         return all(http_answers(port) for port in ctx.ports.values())
 
     def _check_served_files_reachable(self, ctx: LaunchContext, workers: users.Account) -> None:
-        """Mounted directories are served by the workers: say so now, not as 403s later."""
+        """Mounted directories that a `root` or `alias` serves are read by the workers: say
+        so now, not as 403s later. Other mounts (certificates, config files) are read by the
+        master, which runs as the runner."""
+        config = ctx.mounted(MAIN_CONFIG)
+        served = _SERVED_DIRECTORY.findall(config.read_text()) if config else []
         for target, path in ctx.mounts.items():
             if path.is_relative_to(ctx.config_dir):
                 continue  # a rewritten config file: read by the master
+            if not any(str(path) in directory or target in directory for directory in served):
+                continue
             blocked = users.blocking_parent(workers, path / "_")
             if blocked is not None:
                 raise ServiceFailed(

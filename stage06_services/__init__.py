@@ -1,0 +1,1 @@
+"""Stage 06: the business split into services (see README.md)."""
