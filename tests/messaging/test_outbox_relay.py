@@ -9,17 +9,20 @@ from collections.abc import Callable
 
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
 from common.adapters.events import InProcessBus
+from common.adapters.sql.inventory import SqlInventory
 from common.adapters.sql.outbox import OutboxUnitOfWork, SqlOutbox, outbox, store
-from common.adapters.sql.schema import orders
+from common.adapters.sql.schema import orders, products
+from common.domain.errors import OutOfStock
 from common.domain.events import OrderPaid, OrderPlaced
 from common.domain.models import NewOrder, OrderLine
 from common.messaging import envelope
 from common.messaging.connection import BROKER_ERRORS
 from common.messaging.relay import ConfirmedPublisher, OutboxRelay
 from common.messaging.topology import QueueSpec
+from common.ports import StockLine
 
 from .conftest import Servers
 
@@ -105,3 +108,35 @@ def test_events_wait_in_the_outbox_while_the_broker_is_down_and_go_when_it_is_ba
 
     assert SqlOutbox(engine).unsent() == 0
     assert event in [event for _id, event in _drain(channel, queue_spec.name)]
+
+
+def test_stock_changes_store_their_event_in_their_own_transaction(engine: Engine) -> None:
+    with engine.begin() as conn:
+        pid = int(
+            conn.execute(
+                insert(products).values(
+                    sku=f"SKU-{uuid.uuid4().hex[:8]}",
+                    name="Outboxed",
+                    description="",
+                    category="c",
+                    price_cents=100,
+                    stock=1,
+                    image_key="x",
+                )
+            ).inserted_primary_key[0]
+        )
+    inventory = SqlInventory(engine, InProcessBus(), store=store)
+    inventory.reserve("ord_outboxed", [StockLine(pid, 1)])
+    with pytest.raises(OutOfStock):
+        inventory.reserve("ord_refused", [StockLine(pid, 1)])
+    inventory.release("ord_outboxed")
+    inventory.restock({pid: 5})
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(outbox.c.event_type, outbox.c.payload).where(
+                outbox.c.payload == f'{{"product_ids":[{pid}]}}'
+            )
+        ).all()
+    # taken, given back, restocked; the refused reservation changed nothing and says nothing
+    assert [row.event_type for row in rows] == ["StockChanged"] * 3

@@ -12,14 +12,17 @@ Each call is one short transaction:
 * ``commit`` and ``release`` lock the header and move it from ``held`` to ``sold`` or
   ``released``; only a release gives stock back, and only once.
 
-Every change of stock publishes ``StockChanged`` after its commit (the cache listens).
+Every change of stock publishes ``StockChanged`` after its commit (the cache listens). Given
+an event ``store`` (stage07: the transactional outbox, adapters/sql/outbox.py), it also stores
+that event in the change's own transaction, for the broker: the change and its event are
+committed together or not at all.
 ``levels`` and ``restock`` read and set stock directly: the inventory service's own reads, and
 the operators' restocking.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,12 +37,15 @@ from common.adapters.sql.schema import (
     stock_reservations,
 )
 from common.domain.errors import DuplicateKey, OutOfStock, ReservationExpired
-from common.domain.events import StockChanged
+from common.domain.events import Event, StockChanged
 from common.ports import EventPublisher, StockLine
 from common.services.retrying import retry_on_conflict
 
 HELD, SOLD, RELEASED = "held", "sold", "released"
 _BATCH = 1000
+
+# Stores events inside the caller's transaction (the outbox's ``store``).
+EventStore = Callable[[Connection, Sequence[Event]], None]
 
 
 @dataclass(frozen=True)
@@ -66,11 +72,17 @@ def _now() -> datetime:
 
 class SqlInventory:
     def __init__(
-        self, engine: Engine, publisher: EventPublisher, *, stock: StockColumns = IN_PRODUCTS
+        self,
+        engine: Engine,
+        publisher: EventPublisher,
+        *,
+        stock: StockColumns = IN_PRODUCTS,
+        store: EventStore | None = None,
     ) -> None:
         self._engine = engine
         self._publisher = publisher
         self._stock = stock
+        self._store = store
 
     def levels(self, product_ids: Iterable[int]) -> dict[int, int]:
         """The stock of each known product among ``product_ids``."""
@@ -84,13 +96,8 @@ class SqlInventory:
     def restock(self, levels: Mapping[int, int]) -> list[int]:
         """Set the stock of many products at once (seeding, an operator, a benchmark between
         runs); returns the ids whose stock changed, published as ``StockChanged``."""
-        changed = set_levels(self._engine, self._stock, levels)
-        self._publisher.publish(
-            [
-                StockChanged(tuple(changed[start : start + _BATCH]))
-                for start in range(0, len(changed), _BATCH)
-            ]
-        )
+        changed = set_levels(self._engine, self._stock, levels, on_changed=self._stored)
+        self._publisher.publish(_stock_changed(changed))
         return changed
 
     def reserve(self, order_ref: str, lines: Sequence[StockLine]) -> None:
@@ -111,9 +118,11 @@ class SqlInventory:
                     )
             except DuplicateKey:
                 changed = self._repeat(conn, order_ref, wanted)
+                self._stored(conn, changed)
                 tx.commit()
                 return changed
             _take(conn, self._stock, order_ref, wanted)
+            self._stored(conn, wanted)
             tx.commit()
         return set(wanted)
 
@@ -177,8 +186,22 @@ class SqlInventory:
                     .where(stock_reservations.c.order_ref == order_ref)
                     .values(state=to)
                 )
+            self._stored(conn, changed)
             tx.commit()
         return state
+
+    def _stored(self, conn: Connection, product_ids: Iterable[int]) -> None:
+        """StockChanged for these products, in this transaction, when there is a store."""
+        ids = sorted(set(product_ids))
+        if self._store is not None and ids:
+            self._store(conn, _stock_changed(ids))
+
+
+def _stock_changed(product_ids: Sequence[int]) -> list[Event]:
+    return [
+        StockChanged(tuple(product_ids[start : start + _BATCH]))
+        for start in range(0, len(product_ids), _BATCH)
+    ]
 
 
 def _locked_state(conn: Connection, order_ref: str) -> str | None:
@@ -232,9 +255,16 @@ def _current(conn: Connection, stock: StockColumns, ids: list[int]) -> dict[int,
     return {int(pid): int(level) for pid, level in rows.tuples()}
 
 
-def set_levels(engine: Engine, stock: StockColumns, levels: Mapping[int, int]) -> list[int]:
+def set_levels(
+    engine: Engine,
+    stock: StockColumns,
+    levels: Mapping[int, int],
+    *,
+    on_changed: Callable[[Connection, list[int]], None] | None = None,
+) -> list[int]:
     """Set stock levels in one transaction, writing only what differs (a restock between
-    benchmark runs touches the few products that sold). Returns the changed ids, sorted."""
+    benchmark runs touches the few products that sold). Returns the changed ids, sorted;
+    ``on_changed`` is given them inside the transaction (to store their events with it)."""
     wanted = sorted(levels)
     changed: list[int] = []
     with translated_errors(), engine.begin() as conn:
@@ -256,4 +286,6 @@ def set_levels(engine: Engine, stock: StockColumns, levels: Mapping[int, int]) -
                     [{stock.product_id.key: p, stock.stock.key: levels[p]} for p in added],
                 )
             changed += updates + added
+        if on_changed is not None:
+            on_changed(conn, sorted(changed))
     return sorted(changed)
