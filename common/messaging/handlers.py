@@ -51,6 +51,6 @@ def reconcile_counters(
 
     def handle(delivery: Delivery) -> None:
         if isinstance(delivery.event, StockChanged):
-            counters.set_levels(levels(delivery.event.product_ids))
+            counters.reconcile(levels(delivery.event.product_ids))
 
     return handle

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ import redis
 from sqlalchemy import Engine, insert, select
 
 from common.adapters.events import InProcessBus
-from common.adapters.flash_sale import FlashSaleGate, StockCounters
+from common.adapters.flash_sale import FlashSaleGate, StockCounters, scripts
 from common.adapters.sql.inventory import SqlInventory
 from common.adapters.sql.schema import products
 from common.domain.errors import OutOfStock
@@ -113,7 +114,7 @@ def test_a_reservation_is_taken_from_every_counter_or_from_none(
     assert inventory.reserves == 0
 
 
-def test_units_the_database_refused_or_released_go_back_to_the_counter_once(
+def test_a_refused_reservation_burns_one_unit_and_a_release_gives_back_once(
     engine: Engine, redis_client: redis.Redis, counters: StockCounters
 ) -> None:
     pid = _product(engine, stock=1)
@@ -122,14 +123,51 @@ def test_units_the_database_refused_or_released_go_back_to_the_counter_once(
 
     with pytest.raises(OutOfStock):
         gate.reserve(_ref(), [StockLine(pid, 3)])  # the counter allows it, the database not
-    assert counters.levels([pid]) == {pid: 5}
+    assert counters.levels([pid]) == {pid: 4}  # 3 given back but one: 5 was too high
 
     order = _ref()
     gate.reserve(order, [StockLine(pid, 1)])
-    assert counters.levels([pid]) == {pid: 4} and _levels(engine, [pid]) == {pid: 0}
+    assert counters.levels([pid]) == {pid: 3} and _levels(engine, [pid]) == {pid: 0}
     gate.release(order)
     gate.release(order)
-    assert counters.levels([pid]) == {pid: 5} and _levels(engine, [pid]) == {pid: 1}
+    assert counters.levels([pid]) == {pid: 4} and _levels(engine, [pid]) == {pid: 1}
+
+
+class HeldUpInventory(SqlInventory):
+    """The real SQL inventory, whose reservations wait for the test to let them through."""
+
+    arrived = threading.Event()
+    go_on = threading.Event()
+
+    def reserve(self, order_ref: str, lines: Sequence[StockLine]) -> None:
+        self.arrived.set()
+        assert self.go_on.wait(timeout=30)
+        super().reserve(order_ref, lines)
+
+
+def test_the_counters_are_set_to_the_stock_minus_what_is_on_its_way_to_the_database(
+    engine: Engine, redis_client: redis.Redis, counters: StockCounters
+) -> None:
+    pid = _product(engine, stock=10)
+    counters.set_levels({pid: 10})
+    gate = FlashSaleGate(HeldUpInventory(engine, InProcessBus()), redis_client)
+    buying = threading.Thread(target=gate.reserve, args=(_ref(), [StockLine(pid, 3)]))
+    buying.start()
+    assert HeldUpInventory.arrived.wait(timeout=30)  # taken from the counter, not in the DB yet
+
+    counters.reconcile(_levels(engine, [pid]))  # the database still says 10
+    assert counters.levels([pid]) == {pid: 7}  # not 10: three units are on their way
+
+    HeldUpInventory.go_on.set()
+    buying.join(timeout=30)
+    counters.reconcile(_levels(engine, [pid]))
+    assert counters.levels([pid]) == {pid: 7} and _levels(engine, [pid]) == {pid: 7}
+
+    # A gate process that died on the way: its units count no more after their deadline.
+    redis_client.zadd(scripts.pending_key(pid), {"ord_dead": time.time() - 1})
+    redis_client.hset(scripts.hold_key("ord_dead"), str(pid), 2)
+    counters.reconcile({pid: 7})
+    assert counters.levels([pid]) == {pid: 7}
 
 
 def test_without_a_counter_the_database_decides_and_the_reconciliation_sets_it(

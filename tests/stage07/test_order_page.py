@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser_support import CHROMIUM, SKIP_REASON
 from tests.stage_fixture import artifacts_dir
@@ -45,15 +46,14 @@ def test_the_order_page_shows_pending_then_paid_without_a_reload(
         page.get_by_role("button", name=re.compile("Place order")).click()
         page.wait_for_url(re.compile(r"/orders/\d+$"))
         status = page.locator("#order-status")
-        assert status.inner_text() == "pending"
+        assert status.text_content() == "pending"
         page.screenshot(path=str(artifacts_dir() / "stage07-order-pending.png"))
         navigations = len(reloads)
 
         mq.start(CONSUMER)
 
-        page.wait_for_function(
-            "document.getElementById('order-status').textContent === 'paid'", timeout=60_000
-        )
+        # textContent, not what CSS shows (capitalised); no eval: the page's CSP forbids it.
+        expect(status).to_have_text("paid", timeout=60_000)
         page.screenshot(path=str(artifacts_dir() / "stage07-order-paid.png"))
         assert len(reloads) == navigations, "the page was reloaded"
         assert "on its way" in page.locator("#order-status-note").inner_text()
