@@ -22,7 +22,9 @@ LATER_STAGES := $(filter-out stage01_single,$(patsubst %/compose.yaml,%,$(sort $
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(SHOP_STAMP): pyproject.toml
+# An editable install maps each top-level package when it is made: a new stage directory
+# (after a pull) needs it made again, or `import stageNN_...` fails in the shop's own jobs.
+$(SHOP_STAMP): pyproject.toml $(wildcard stage*/__init__.py)
 	@test -d $(VENV) || { echo "Creating the virtual environment $(VENV) ..."; $(PYTHON) -m venv $(VENV); }
 	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip 'setuptools>=77'  # pyproject's build backend: tests/test_packaging.py builds with the venv's
 	@echo "Installing the shop's Python packages into $(VENV) (the first time: a minute or two) ..."
