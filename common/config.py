@@ -90,6 +90,8 @@ class Settings:
     # Stage 06+: the business services this process calls, and overrides of their timeouts.
     service_urls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     service_timeouts_ms: Mapping[str, int] = field(default_factory=dict)
+    # Stage 08+: Elasticsearch (e.g. http://search:9200), which answers text searches.
+    search_url: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -142,6 +144,7 @@ class Settings:
                 for name in SERVICE_NAMES
                 if env.get(f"SHOP_{name.upper()}_TIMEOUT_MS")
             },
+            search_url=_search_url(env),
             extra={k: v for k, v in env.items() if k.startswith("SHOP_")},
         )
 
@@ -157,6 +160,13 @@ def _service_urls(env: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
         if urls:
             found[name] = urls
     return found
+
+
+def _search_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("SHOP_SEARCH_URL", "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"SHOP_SEARCH_URL: {url!r} is not an http:// URL")
+    return url or None
 
 
 def _missing_secret() -> str:

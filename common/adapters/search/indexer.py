@@ -187,6 +187,11 @@ class SearchIndexer:
             if result.get("status", 500) >= 300 and "error" in result:
                 raise SearchUnavailable(f"{what} failed: {result['error']}")
 
+    def count(self) -> int:
+        """Documents in the live index (what searches see, up to the last refresh)."""
+        with translated_errors(f"counting {self.alias}"):
+            return int(self._es.count(index=self.alias)["count"])
+
     def refresh(self) -> None:
         """Make every write so far searchable now (tests; the shop waits the 1 s refresh)."""
         with translated_errors(f"refreshing {self.alias}"):
