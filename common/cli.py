@@ -12,6 +12,7 @@ from common.commands.demo import demo
 from common.commands.diff import diff
 from common.commands.memory import memory
 from common.commands.mq import register as register_mq
+from common.commands.search import register as register_search
 from common.commands.stage import with_seeding
 from common.commands.tls import tls
 
@@ -44,6 +45,7 @@ def build_cli() -> click.Group:
     shop.add_command(tls)
     shop.add_command(diff)
     shop.add_command(memory)
+    register_search(shop)
     return shop
 
 

@@ -98,6 +98,8 @@ class Settings:
     outbox_poll_ms: int = 50  # how often an idle relay looks for new outbox rows
     # The flash-sale gate's stock counters (common/adapters/flash_sale.py); off when unset.
     flash_sale_redis_url: str | None = None
+    # Stage 08+: Elasticsearch (e.g. http://search:9200), which answers text searches.
+    search_url: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -155,6 +157,7 @@ class Settings:
             mq_retry_delays_ms=_delays(env, "SHOP_MQ_RETRY_DELAYS_MS", (1_000, 10_000, 60_000)),
             outbox_poll_ms=_positive(env, "SHOP_OUTBOX_POLL_MS", 50),
             flash_sale_redis_url=env.get("SHOP_FLASH_SALE_REDIS_URL") or None,
+            search_url=_search_url(env),
             extra={k: v for k, v in env.items() if k.startswith("SHOP_")},
         )
 
@@ -191,6 +194,13 @@ def _delays(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tupl
     if any(delay < 1 for delay in delays):
         raise ConfigError(f"{name}: every delay must be at least 1 ms, got {raw!r}")
     return delays
+
+
+def _search_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("SHOP_SEARCH_URL", "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"SHOP_SEARCH_URL: {url!r} is not an http:// URL")
+    return url or None
 
 
 def _missing_secret() -> str:

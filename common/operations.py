@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from common.domain.errors import DuplicateKey
-from common.ports import AccountsUnitOfWork, CatalogWriter, FileStore, HealthCheck, PasswordHasher
+from common.ports import (
+    AccountsUnitOfWork,
+    CatalogReader,
+    CatalogWriter,
+    FileStore,
+    HealthCheck,
+    PasswordHasher,
+)
 from common.services.orders import RecoveryReport
 
 
@@ -60,3 +67,6 @@ class StageOperations:
     hasher: PasswordHasher  # the stage's own, so seeded passwords verify on login
     health: Mapping[str, HealthCheck]
     recovery: OrderRecovery
+    # The catalog as it is now, for commands that read all of it (stage08's `shop search
+    # reindex`); None where no command needs it.
+    catalog_reader: CatalogReader | None = None

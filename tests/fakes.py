@@ -79,6 +79,8 @@ class FakeCatalog:
             for p in sorted(self.t.products.values(), key=query.sort.key)
             if (query.category is None or p.category == query.category)
             and (query.text is None or query.text.lower() in p.name.lower())
+            and (query.min_price_cents is None or p.price_cents >= query.min_price_cents)
+            and (query.max_price_cents is None or p.price_cents <= query.max_price_cents)
         ]
         items = found[query.offset : query.offset + query.per_page]
         return ProductPage(items, query.page, query.per_page, len(found))

@@ -391,6 +391,29 @@ def _wait_ready(base_url: str, timeout: float, ssl_context: ssl.SSLContext | Non
     raise AssertionError(f"{base_url} is not ready after {timeout:.0f}s: {last!r}")
 
 
+def _wait_for_search_index(search_url: str | None, products: int, timeout: float) -> None:
+    """A stage with a search engine (stage08 on) indexes what the suite just seeded through
+    its events, a moment later: searching before that would test the race, not the shop."""
+    if not search_url:
+        return
+    from common.adapters.search.client import make_client
+    from common.adapters.search.errors import SearchUnavailable
+    from common.adapters.search.indexer import SearchIndexer
+
+    indexer = SearchIndexer(make_client(search_url, timeout=5.0, retries=0))
+    deadline = time.monotonic() + timeout
+    indexed: int | str = 0
+    while time.monotonic() < deadline:
+        try:
+            indexed = indexer.count()
+        except SearchUnavailable as exc:
+            indexed = str(exc)
+        if isinstance(indexed, int) and indexed >= products:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the search index holds {indexed} of {products} seeded products")
+
+
 def _bring_up(config: pytest.Config, session: pytest.Session) -> Deployment:
     stage = str(config.getoption("--stage", default=DEFAULT_STAGE))
     base_url = config.getoption("--base-url", default=None)
@@ -428,8 +451,10 @@ def _bring_up(config: pytest.Config, session: pytest.Session) -> Deployment:
     config.add_cleanup(tear_down)
     state = supervisor.up(timeout=timeout)
     assert state.url, f"{stage} publishes no port"
-    shop = composition_root(stage).build_shop(_app_settings(supervisor.stage, state))
+    settings = _app_settings(supervisor.stage, state)
+    shop = composition_root(stage).build_shop(settings)
     seed_shop(shop.operations, SeedSize(products=SEED_PRODUCTS, users=SEED_USERS))
+    _wait_for_search_index(settings.search_url, shop.operations.catalog.count_products(), timeout)
     # An https stage (stage04 on) serves a certificate of its own CA: trust that one.
     ca_file = ca_file_in(state.run_dir) if state.url.startswith("https") else None
     context = client_context(ca_file) if ca_file else None

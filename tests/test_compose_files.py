@@ -196,7 +196,12 @@ def test_the_python_services_share_one_image(path: Path) -> None:
 
 @pytest.mark.parametrize("path", STAGE_FILES, ids=_ids)
 def test_published_ports_and_the_public_image_url_are_variables(path: Path) -> None:
-    env = {"SHOP_PORT": "18080", "SHOP_S3_PORT": "19090", "SHOP_PUBLIC_HOST": "shop.example"}
+    env = {
+        "SHOP_PORT": "18080",
+        "SHOP_S3_PORT": "19090",
+        "SHOP_MQ_ADMIN_PORT": "15999",  # stage07 on: the broker's management API
+        "SHOP_PUBLIC_HOST": "shop.example",
+    }
     config = resolved(path, **env)
     published = {
         str(port["published"])
@@ -204,7 +209,7 @@ def test_published_ports_and_the_public_image_url_are_variables(path: Path) -> N
         for port in service.get("ports") or []
     }
     assert "18080" in published
-    assert published <= {"18080", "19090"}
+    assert published <= {"18080", "19090", "15999"}
     for name, service in config["services"].items():
         public_url = (service.get("environment") or {}).get("SHOP_S3_PUBLIC_URL")
         if public_url is not None:

@@ -54,7 +54,8 @@ class StockChanged(Event):
 @dataclass(frozen=True)
 class ProductChanged(Event):
     """These products were added or edited. ``listings`` is True when the change can move
-    them between listings (a new product, a new name or category), not only change them."""
+    them between listings or within one (a new product, a new name, category or price), not
+    only change them."""
 
     product_ids: tuple[int, ...]
     listings: bool = False

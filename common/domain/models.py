@@ -30,7 +30,7 @@ class ProductSort(StrEnum):
     """Orders a listing can be shown in. Each ends on the product id, so that paging through
     products with equal prices or names never shows one twice or skips one."""
 
-    FEATURED = "featured"  # the catalog's own order
+    FEATURED = "featured"  # the catalog's own order; a search engine's: best match first
     PRICE_LOW = "price"  # cheapest first
     PRICE_HIGH = "-price"  # dearest first
     NAME = "name"  # A to Z
@@ -38,6 +38,11 @@ class ProductSort(StrEnum):
     @property
     def label(self) -> str:
         return _SORT_LABELS[self]
+
+    def label_for(self, *, searching: bool) -> str:
+        """The label on a search's results: there the catalog's own order is the best match
+        first (where the shop has a search engine; SQL search keeps the catalog's order)."""
+        return "Best match" if searching and self is ProductSort.FEATURED else self.label
 
     def key(self, product: Product) -> tuple[int | str, ...]:
         """The order as a Python sort key (what SQL's ORDER BY does in the adapters)."""
@@ -65,10 +70,21 @@ class ProductQuery:
     page: int = 1
     per_page: int = 20
     sort: ProductSort = ProductSort.FEATURED
+    # A price range, both ends included; None: no bound on that side.
+    min_price_cents: int | None = None
+    max_price_cents: int | None = None
 
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
+
+
+@dataclass(frozen=True)
+class CategoryFacet:
+    """How many products of one category a search matched (a search page's sidebar)."""
+
+    category: str  # slug
+    count: int
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,9 @@ class ProductPage:
     page: int
     per_page: int
     total: int
+    # Matches per category, most first, ignoring the query's own category filter (so a
+    # sidebar can offer the others); None when the answer has none (a listing, SQL search).
+    facets: tuple[CategoryFacet, ...] | None = None
 
     @property
     def last_page(self) -> int:

@@ -19,6 +19,7 @@ IDEMPOTENCY_KEY_MAX = 128
 SEARCH_MAX = 100
 PER_PAGE_MAX = 100
 MAX_PAGE = 10_000
+PRICE_MAX_CENTS = 100_000_000  # a million in money: above any price, within every integer type
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _KEY = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no spaces: safe in logs and headers
@@ -130,3 +131,15 @@ def search_text(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     return text(value.strip(), "q", max_len=SEARCH_MAX)
+
+
+def price_range(low: int | None, high: int | None) -> tuple[int | None, int | None]:
+    """A price range in cents, both ends included and optional."""
+    for value, field in ((low, "min_price_cents"), (high, "max_price_cents")):
+        if value is not None and not 0 <= value <= PRICE_MAX_CENTS:
+            raise InvalidInput(f"{field} must be between 0 and {PRICE_MAX_CENTS}", field=field)
+    if low is not None and high is not None and low > high:
+        raise InvalidInput(
+            "min_price_cents must not be above max_price_cents", field="min_price_cents"
+        )
+    return low, high

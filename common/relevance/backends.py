@@ -3,7 +3,9 @@
 - SQL: the shop's search before stage08, exactly: ``SqlCatalogReader.products`` with a text
   query, i.e. ``name LIKE '%text%'`` (case-insensitive, wildcards escaped), ordered by id,
   on a throwaway SQLite database.
-- Elasticsearch: the search adapter over a throwaway index (its own alias, deleted after).
+- Elasticsearch: stage08's search, exactly: the shop's query mapped as the catalog maps it
+  (``search_request``: the default order is relevance), over a throwaway index (its own
+  alias, deleted after).
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from pathlib import Path
 from elasticsearch import Elasticsearch
 
 from common.adapters.events import InProcessBus
+from common.adapters.search.catalog import search_request
 from common.adapters.search.indexer import Progress, SearchIndexer
-from common.adapters.search.query import SearchRequest
 from common.adapters.search.searcher import ProductSearch
 from common.adapters.sql.catalog import SqlCatalogReader, SqlCatalogWriter
 from common.adapters.sql.engine import make_engine
@@ -62,6 +64,6 @@ def elasticsearch_search(
     indexer.reindex(products, total=len(products), progress=progress)  # cleans up if it fails
     searcher = ProductSearch(client, alias)
     try:
-        yield lambda text: searcher.search(SearchRequest(text=text, per_page=k)).ids
+        yield lambda text: searcher.search(search_request(ProductQuery(text=text, per_page=k))).ids
     finally:
         indexer.drop()

@@ -1,5 +1,5 @@
-"""`shop search eval` (registered by stage08's CLI; until then `python -m common.relevance`):
-score the SQL search and the Elasticsearch search on the labelled query set."""
+"""`shop search eval STAGE|--url URL` (also `python -m common.relevance --url URL`): score the
+SQL search and the Elasticsearch search on the labelled query set."""
 
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ from common.relevance.metrics import Scores
 from common.seed import SeedSize
 
 
-@click.command("eval")
+@click.command("eval", short_help="Score SQL search and Elasticsearch on labelled queries.")
+@click.argument("stage", required=False)
 @click.option(
     "--url",
-    required=True,
     metavar="URL",
-    help="Elasticsearch to evaluate on, e.g. http://127.0.0.1:9200 (a throwaway index "
-    "`relevance-eval` is built there and deleted afterwards).",
+    help="Elasticsearch to evaluate on, e.g. http://127.0.0.1:9200, instead of a running "
+    "STAGE's (a throwaway index `relevance-eval` is built there and deleted afterwards).",
 )
 @click.option("--products", default=SeedSize().products, show_default=True, help="Catalog size.")
 @click.option("--seed", "seed_value", default=SeedSize().seed, show_default=True, help="Seed.")
@@ -32,13 +32,25 @@ from common.seed import SeedSize
 @click.option("--per-query", is_flag=True, help="Also list every query's scores.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 def evaluate_command(
-    url: str, products: int, seed_value: int, k: int, per_query: bool, as_json: bool
+    stage: str | None,
+    url: str | None,
+    products: int,
+    seed_value: int,
+    k: int,
+    per_query: bool,
+    as_json: bool,
 ) -> None:
-    """Score SQL search (LIKE on the name) and Elasticsearch on the labelled query set.
+    """Score SQL search (stage01-07's LIKE on the name) and Elasticsearch (stage08's index,
+    mapping and query) on the committed labelled query set, over the seeded catalog.
 
     Prints hit rate at k, MRR and precision at k per query class. Exits 1 when
     Elasticsearch misses the target hit rate (0.9) on the default catalog.
+
+    \b
+      shop search eval stage08_search            on a running stage's Elasticsearch
+      shop search eval --url http://127.0.0.1:9200
     """
+    url = _elasticsearch_url(stage, url)
     console = Console(stderr=as_json)
     size = SeedSize(products=products, seed=seed_value)
     console.print(
@@ -58,6 +70,20 @@ def evaluate_command(
     on_default_catalog = (products, seed_value, k) == (default.products, default.seed, 10)
     if on_default_catalog and result.elasticsearch.overall().hit_rate < TARGET_HIT_RATE:
         raise SystemExit(1)
+
+
+def _elasticsearch_url(stage: str | None, url: str | None) -> str:
+    if (stage is None) == (url is None):
+        raise click.UsageError("give a running STAGE or --url URL (one of them)")
+    if url is not None:
+        return url
+    from common.stages import running_settings  # the CLI's own: loads the stage by name
+
+    assert stage is not None
+    settings = running_settings(stage)
+    if not settings.search_url:
+        raise click.ClickException(f"{stage} has no search engine (SHOP_SEARCH_URL is not set)")
+    return settings.search_url
 
 
 def _print_table(console: Console, result: Comparison, per_query: bool) -> None:

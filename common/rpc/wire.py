@@ -30,6 +30,7 @@ from common.domain.models import (
     Cart,
     CartLine,
     Category,
+    CategoryFacet,
     Order,
     OrderLine,
     OrderStatus,
@@ -83,12 +84,23 @@ def category_from(data: Json) -> Category:
 
 
 def page_json(page: ProductPage, *, stock: bool = True) -> Json:
-    return {
+    data: Json = {
         "items": [product_json(p, stock=stock) for p in page.items],
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,
     }
+    if page.facets is not None:
+        data["facets"] = [{"category": f.category, "count": f.count} for f in page.facets]
+    return data
+
+
+def facets_from(data: Json) -> tuple[CategoryFacet, ...] | None:
+    """The facets of a page's JSON; None when it has none (not a search engine's answer)."""
+    raw = data.get("facets")
+    if raw is None:
+        return None
+    return tuple(CategoryFacet(str(f["category"]), int(f["count"])) for f in raw)
 
 
 # ---- accounts ----------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from typing import Any
 from flask import request
 
 from common.domain.errors import InvalidInput
-from common.domain.models import ProductSort
 from common.ports import StockLine
 
 MAX_IDS = 1000
@@ -80,12 +79,3 @@ def reference(value: str, field: str) -> str:
     ):
         raise InvalidInput(f"{field} must be 1 to 64 letters, digits, _ or -", field=field)
     return value
-
-
-def product_sort(raw: str | None) -> ProductSort:
-    """``?sort=price``: one of the orders a listing is shown in (the default: featured)."""
-    try:
-        return ProductSort(raw or ProductSort.FEATURED.value)
-    except ValueError:
-        choices = ", ".join(sort.value for sort in ProductSort)
-        raise InvalidInput(f"sort must be one of {choices}", field="sort") from None

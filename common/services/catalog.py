@@ -35,13 +35,18 @@ class CatalogService:
         page: int = 1,
         per_page: int = 20,
         sort: ProductSort = ProductSort.FEATURED,
+        min_price_cents: int | None = None,
+        max_price_cents: int | None = None,
     ) -> ProductPage:
         page, per_page = validation.paging(page, per_page)
+        low, high = validation.price_range(min_price_cents, max_price_cents)
         query = ProductQuery(
             category=category or None,
             text=validation.search_text(text),
             page=page,
             per_page=per_page,
             sort=sort,
+            min_price_cents=low,
+            max_price_cents=high,
         )
         return self._reader.products(query)

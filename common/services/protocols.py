@@ -36,6 +36,8 @@ class Catalog(Protocol):
         page: int = 1,
         per_page: int = 20,
         sort: ProductSort = ProductSort.FEATURED,
+        min_price_cents: int | None = None,
+        max_price_cents: int | None = None,
     ) -> ProductPage: ...
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from common.web.context import log_in, log_out, require_user_id, shop
-from common.web.json_input import json_object, query_int
+from common.web.json_input import json_object, optional_query_int, product_sort, query_int
 from common.web.serializers import cart_json, order_json, page_json, product_json, user_json
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -26,6 +26,9 @@ def products() -> Response:
         text=request.args.get("q"),
         page=query_int("page", 1),
         per_page=query_int("per_page", 20),
+        sort=product_sort(request.args.get("sort")),
+        min_price_cents=optional_query_int("min_price_cents"),
+        max_price_cents=optional_query_int("max_price_cents"),
     )
     return jsonify(page_json(page, shop().files))
 

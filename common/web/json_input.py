@@ -9,6 +9,7 @@ from typing import Any
 from flask import request
 
 from common.domain.errors import InvalidInput, ShopError
+from common.domain.models import ProductSort
 
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
 
@@ -64,3 +65,18 @@ def query_int(name: str, default: int) -> int:
     if not _WHOLE_NUMBER.fullmatch(raw):  # "--1" or "1_0" would pass int() or isdigit()
         raise InvalidInput(f"{name} must be a whole number", field=name)
     return int(raw)
+
+
+def optional_query_int(name: str) -> int | None:
+    """``?name=12``: a whole number, or None when absent or blank (no bound, no filter)."""
+    raw = request.args.get(name)
+    return None if raw is None or raw == "" else query_int(name, 0)
+
+
+def product_sort(raw: str | None) -> ProductSort:
+    """``?sort=price``: one of the orders a listing is shown in (the default: featured)."""
+    try:
+        return ProductSort(raw or ProductSort.FEATURED.value)
+    except ValueError:
+        choices = ", ".join(sort.value for sort in ProductSort)
+        raise InvalidInput(f"sort must be one of {choices}", field="sort") from None

@@ -4,8 +4,10 @@ tokens (Flask-WTF) instead of JSON."""
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -100,6 +102,7 @@ def category(slug: str) -> str:
         sort=sort,
         sorts=list(ProductSort),
         base_args={"slug": slug},
+        hidden_args={},
         endpoint="pages.category",
     )
 
@@ -110,18 +113,86 @@ def search() -> str:
     if not q:  # an empty search is a question not asked yet, not the whole catalog
         return render_template("search.html", q="")
     sort = _sort()
-    listing = shop().catalog.search(text=q, page=query_int("page", 1), per_page=PER_PAGE, sort=sort)
+    category = request.args.get("category", "").strip() or None
+    prices = PriceFilter.from_args()
+    listing = shop().catalog.search(
+        text=q,
+        category=category,
+        page=query_int("page", 1),
+        per_page=PER_PAGE,
+        sort=sort,
+        min_price_cents=prices.low_cents,
+        max_price_cents=prices.high_cents,
+    )
     _check_page(listing, f"the results for {q!r}")
+    # What every link and form of the page carries on (the page number and order aside).
+    args = {"q": q, "category": category or "", **prices.args()}
+    kept = {name: value for name, value in args.items() if value}
     return render_template(
-        "listing.html",
+        "search_results.html",
         title=f"Results for “{q}”",
         q=q,
         listing=listing,
         sort=sort,
         sorts=list(ProductSort),
-        base_args={"q": q},
+        base_args=kept,
+        hidden_args=kept,
         endpoint="pages.search",
+        category=category,
+        category_names={c.slug: c.name for c in shop().catalog.categories()},
+        prices=prices,
+        without=_without(kept),
     )
+
+
+def _without(args: dict[str, str]) -> Callable[..., dict[str, str]]:
+    """For links that drop a filter: the page's arguments minus the given names."""
+    return lambda *names: {k: v for k, v in args.items() if k not in names}
+
+
+@dataclass(frozen=True)
+class PriceFilter:
+    """The search page's price range, as people type it: dollars, optionally with cents
+    ("20", "19.99"). Anything else is no bound (a hand-made link, like an unknown sort), and
+    a range typed backwards is read the right way round."""
+
+    low: str = ""
+    high: str = ""
+
+    @classmethod
+    def from_args(cls) -> PriceFilter:
+        low, high = (_price_text(request.args.get(name, "")) for name in ("min_price", "max_price"))
+        if low and high and _cents(low) > _cents(high):
+            low, high = high, low
+        return cls(low, high)
+
+    @property
+    def low_cents(self) -> int | None:
+        return _cents(self.low) if self.low else None
+
+    @property
+    def high_cents(self) -> int | None:
+        return _cents(self.high) if self.high else None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.low or self.high)
+
+    def args(self) -> dict[str, str]:
+        return {"min_price": self.low, "max_price": self.high}
+
+
+_PRICE = re.compile(r"[0-9]{1,6}(\.[0-9]{1,2})?")
+
+
+def _price_text(raw: str) -> str:
+    raw = raw.strip().lstrip("$").strip()
+    return raw if _PRICE.fullmatch(raw) else ""
+
+
+def _cents(price: str) -> int:
+    whole, _, fraction = price.partition(".")
+    return int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
 
 
 def _sort() -> ProductSort:

@@ -23,12 +23,19 @@ def product_json(product: Product, files: FileStore) -> dict[str, Any]:
 
 
 def page_json(page: ProductPage, files: FileStore) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "items": [product_json(p, files) for p in page.items],
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,
     }
+    # Additive, from stage08: a search answered by the search engine counts its matches per
+    # category (docs/openapi.yaml).
+    if page.facets is not None:
+        data["facets"] = {
+            "categories": [{"slug": f.category, "count": f.count} for f in page.facets]
+        }
+    return data
 
 
 def user_json(user: User) -> dict[str, Any]:

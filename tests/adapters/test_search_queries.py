@@ -66,6 +66,10 @@ def test_sorting_by_price_both_ways(search: ProductSearch) -> None:
     ]
 
 
+def test_sorting_by_name_is_a_to_z(search: ProductSearch) -> None:
+    assert search.search(SearchRequest(text="lamp", sort=SortOrder.NAME)).ids == [5, 4, 3, 1, 2]
+
+
 def test_relevance_puts_the_exact_name_first(search: ProductSearch) -> None:
     ids = search.search(SearchRequest(text="oak lamp")).ids
     assert ids[0] == 1

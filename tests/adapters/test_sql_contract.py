@@ -151,13 +151,15 @@ def test_catalog_writes_publish_what_they_changed(engine: Engine) -> None:
     writer = SqlCatalogWriter(engine, published)
     writer.add_categories([Category("books", "Books")])
     writer.add_products([product(1), product(2)])
-    writer.update_product(1, price_cents=5)
+    writer.update_product(1, description="Better words")
+    writer.update_product(1, price_cents=5)  # moves it in price-sorted and -filtered listings
     writer.update_product(2, name="Renamed")
     writer.restock({1: 3, 2: 10})
     assert published.events == [
         CategoriesChanged(),
         ProductChanged((1, 2), listings=True),
         ProductChanged((1,), listings=False),
+        ProductChanged((1,), listings=True),
         ProductChanged((2,), listings=True),
         StockChanged((1,)),
     ]

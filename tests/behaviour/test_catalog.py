@@ -85,23 +85,89 @@ def test_unknown_category_lists_nothing(anon: HttpClient) -> None:
     assert body["items"] == [] and body["total"] == 0
 
 
-def test_search_finds_products_by_a_word_of_their_name(anon: HttpClient) -> None:
+def test_search_finds_every_product_with_the_word_in_its_name_first(anon: HttpClient) -> None:
+    products = expect.all_products(anon)
+    word = products[0]["name"].split()[-1]
+    named = expect.named(products, word)
+    body = expect.ok_json(anon.get("/api/products", params={"q": word.lower(), "per_page": 100}))
+    ids = [p["id"] for p in body["items"]]
+    assert products[0]["id"] in ids
+    # The products named so come first: all of them in SQL stages, before the near matches
+    # (other word forms, typos, descriptions) from stage08.
+    assert set(ids[: len(named)]) == named
+    assert body["total"] >= len(named)
+
+
+@applies("name_search")
+def test_sql_search_matches_the_text_in_names_only(anon: HttpClient) -> None:
     some = expect.ok_json(anon.get("/api/products"))["items"][0]
     word = some["name"].split()[-1]
     body = expect.ok_json(anon.get("/api/products", params={"q": word.lower(), "per_page": 100}))
     assert body["total"] >= 1
-    assert some["id"] in {p["id"] for p in body["items"]} or body["total"] > 100
     assert all(word.lower() in p["name"].lower() for p in body["items"])
 
 
 def test_search_and_category_combine(anon: HttpClient) -> None:
-    some = expect.ok_json(anon.get("/api/products"))["items"][0]
+    products = expect.all_products(anon)
+    some = products[0]
     word = some["name"].split()[-1]
     params = {"q": word, "category": some["category"], "per_page": 100}
     body = expect.ok_json(anon.get("/api/products", params=params))
-    assert body["total"] >= 1
-    for p in body["items"]:
-        assert p["category"] == some["category"] and word.lower() in p["name"].lower()
+    named = expect.named([p for p in products if p["category"] == some["category"]], word)
+    ids = [p["id"] for p in body["items"]]
+    assert some["id"] in ids and set(ids[: len(named)]) == named
+    assert all(p["category"] == some["category"] for p in body["items"])
+
+
+def test_a_price_range_keeps_products_within_it_on_listings_and_searches(
+    anon: HttpClient,
+) -> None:
+    products = expect.all_products(anon)
+    prices = sorted(p["price_cents"] for p in products)
+    low, high = prices[len(prices) // 4], prices[len(prices) // 2]
+    inside = {p["id"] for p in products if low <= p["price_cents"] <= high}
+    bounds = {"min_price_cents": low, "max_price_cents": high, "per_page": 100}
+    listing = expect.ok_json(anon.get("/api/products", params=bounds))
+    assert {p["id"] for p in listing["items"]} == inside and listing["total"] == len(inside)
+    word = products[0]["name"].split()[-1]
+    found = expect.ok_json(anon.get("/api/products", params={**bounds, "q": word}))
+    assert all(low <= p["price_cents"] <= high for p in found["items"])
+    assert expect.named(products, word) & inside <= {p["id"] for p in found["items"]}
+
+
+@pytest.mark.parametrize(("sort", "descending"), [("price", False), ("-price", True)])
+def test_listings_and_searches_sort_by_price_either_way(
+    anon: HttpClient, sort: str, descending: bool
+) -> None:
+    word = expect.ok_json(anon.get("/api/products"))["items"][0]["name"].split()[-1]
+    for params in ({"sort": sort}, {"sort": sort, "q": word}):
+        body = expect.ok_json(anon.get("/api/products", params={**params, "per_page": 50}))
+        prices = [p["price_cents"] for p in body["items"]]
+        assert len(prices) > 1 and prices == sorted(prices, reverse=descending), params
+
+
+def test_sorting_by_name_pages_without_overlap(anon: HttpClient) -> None:
+    pages = [
+        expect.ok_json(anon.get("/api/products", params={"sort": "name", "page": n}))["items"]
+        for n in (1, 2)
+    ]
+    names = [p["name"].lower() for p in pages[0] + pages[1]]
+    assert names == sorted(names)
+    assert not {p["id"] for p in pages[0]} & {p["id"] for p in pages[1]}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "cheapest"},
+        {"min_price_cents": "-1"},
+        {"max_price_cents": "ten"},
+        {"min_price_cents": "500", "max_price_cents": "100"},
+    ],
+)
+def test_a_bad_order_or_price_range_is_422(anon: HttpClient, params: dict[str, str]) -> None:
+    err = expect.error(anon.get("/api/products", params=params), 422, "invalid")
+    assert err["field"] in params
 
 
 @pytest.mark.parametrize("q", ["%", "_", "\\", "'; DROP TABLE products; --", "*", '"', "%%_%"])

@@ -178,3 +178,31 @@ def test_charts_are_drawn(tmp_path: pytest.TempPathFactory) -> None:
         "mixed-cpu-per-request.png",
     ]
     assert all(p.stat().st_size > 5_000 for p in drawn["mixed"])
+
+
+# ---- the search workloads' queries -------------------------------------------------------
+
+
+def test_search_queries_are_a_reproducible_long_tail() -> None:
+    from common.bench.workloads.queries import search_params
+
+    def draw(seed: str) -> list[dict[str, str]]:
+        rng = random.Random(seed)
+        return [search_params(rng, ["kitchen", "toys"]) for _ in range(2000)]
+
+    queries = draw("42:1")
+    assert queries == draw("42:1") and queries != draw("42:2")
+    distinct = {tuple(sorted(q.items())) for q in queries}
+    assert len(distinct) > 1000  # a cache in front of search mostly misses, as in real life
+    for q in queries:
+        assert 0 < len(q["q"]) <= 100
+        if "min_price_cents" in q:
+            assert 0 <= int(q["min_price_cents"]) < int(q["max_price_cents"])
+        assert q.get("sort", "price") in ("price", "-price", "name")
+
+
+def test_the_search_page_gets_the_same_search_in_dollars_without_a_page_number() -> None:
+    from common.bench.workloads.queries import page_params
+
+    api = {"q": "oak lamp", "min_price_cents": "1200", "max_price_cents": "3200", "page": "2"}
+    assert page_params(api) == "q=oak+lamp&min_price=12&max_price=32"

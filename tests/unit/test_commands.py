@@ -89,3 +89,20 @@ def test_the_demo_refuses_a_busy_port_before_seeding(tmp_path: Path) -> None:
     assert f"port {port} on 127.0.0.1 is already in use" in result.output
     assert "--port" in result.output and "make demo PORT=" in result.output
     assert not (tmp_path / "demo").exists()  # nothing seeded
+
+
+def test_a_reindex_reads_every_product_a_page_at_a_time() -> None:
+    from common.commands.search import all_products
+    from tests.fakes import FakeCatalog, Tables, product
+
+    tables = Tables()
+    for pid in range(1, 251):
+        tables.products[pid] = product(pid)
+    assert [p.id for p in all_products(FakeCatalog(tables), page_size=100)] == list(range(1, 251))
+    tables.products.clear()
+    assert list(all_products(FakeCatalog(tables))) == []
+
+
+def test_search_commands_say_which_stages_have_a_search_engine() -> None:
+    result = CliRunner().invoke(CLI, ["search", "eval"])
+    assert result.exit_code == 2 and "give a running STAGE or --url URL" in result.output

@@ -38,16 +38,22 @@ class CachedCatalog:
 
 
 def cache_catalog(
-    settings: Settings, *, reader: CatalogReader, fence: ReadFence = NO_FENCE
+    settings: Settings,
+    *,
+    reader: CatalogReader,
+    fence: ReadFence = NO_FENCE,
+    cache_searches: bool = True,
 ) -> CachedCatalog:
     """Put the two-level cache in front of the catalog's reads. Its ``invalidator`` must be
     subscribed to the shop's events, so that every committed write (admin changes, restocks,
     checkout's stock) drops what it made stale. Over read replicas, ``fence`` keeps a load
-    from caching what a lagging replica still shows. Connects to nothing until first used."""
+    from caching what a lagging replica still shows. ``cache_searches=False`` passes text
+    searches through uncached (a search engine answers them: see catalog.py). Connects to
+    nothing until first used."""
     cache = TwoLevelCache.from_settings(settings, fence)
     return CachedCatalog(
         cache=cache,
-        reader=CachedCatalogReader(reader, cache),
+        reader=CachedCatalogReader(reader, cache, cache_searches=cache_searches),
         invalidator=CacheInvalidator(cache),
         health=CacheHealth(cache),
     )

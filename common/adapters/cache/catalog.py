@@ -10,7 +10,14 @@ What is cached, and why:
   and a checkout never has to flush listings. Search is cached too: its ``LIKE '%q%'`` is
   the most expensive read the shop makes, popular queries repeat, and the key space is
   bounded (L1 by size, Redis by ``maxmemory`` with ``volatile-lru`` eviction). A change that moves a
-  product between listings (name, category, a new product) bumps the listings generation.
+  product between listings or within one (name, category, price, a new product) bumps the
+  listings generation.
+- Searches answered by a search engine (stage08) are NOT cached (``cache_searches=False``):
+  the engine's index follows the catalog's events a moment *after* the database (a bound of
+  seconds, stage08_search/README.md), while this cache drops its listings the moment the
+  database commits; a search loaded in between would cache the index's old answer for the
+  L2 TTL (minutes). The engine answers in milliseconds from its own caches, and free text's
+  key space is a long tail a cache mostly misses anyway.
 - ``categories()``: a small dictionary read on every page.
 - ``products_by_ids`` is NOT cached: it prices the cart and the order at checkout, and an
   order must be priced from the database, never from a copy up to seconds old. It is one
@@ -40,9 +47,12 @@ _INVALIDATE_BATCH = 1000
 
 
 class CachedCatalogReader:
-    def __init__(self, inner: CatalogReader, cache: TwoLevelCache) -> None:
+    def __init__(
+        self, inner: CatalogReader, cache: TwoLevelCache, *, cache_searches: bool = True
+    ) -> None:
         self._inner = inner
         self._cache = cache
+        self._cache_searches = cache_searches
 
     def categories(self) -> list[Category]:
         cached = self._cache.get_or_load(
@@ -56,6 +66,8 @@ class CachedCatalogReader:
         )
 
     def products(self, query: ProductQuery) -> ProductPage:
+        if query.text and not self._cache_searches:
+            return self._inner.products(query)
         key = listing_key(self._cache.generation(LISTINGS), query)
         ids = self._cache.get_or_load(key, LISTINGS, ID_PAGE, lambda: self._load_listing(query))
         assert ids is not None  # a listing is never absent, only empty
@@ -67,6 +79,7 @@ class CachedCatalogReader:
             page=ids.page,
             per_page=ids.per_page,
             total=ids.total,
+            facets=ids.facets,
         )
 
     def products_by_ids(self, ids: Iterable[int]) -> dict[int, Product]:
@@ -83,6 +96,7 @@ class CachedCatalogReader:
             page=page.page,
             per_page=page.per_page,
             total=page.total,
+            facets=page.facets,
         )
 
 

@@ -22,7 +22,13 @@ def product_key(product_id: int) -> str:
 def listing_key(generation: int, query: ProductQuery) -> str:
     category = quote(query.category or "", safe="")
     text = quote(query.text or "", safe="")
+    low, high = query.min_price_cents, query.max_price_cents
+    prices = "" if low is None and high is None else f":price={_bound(low)}-{_bound(high)}"
     return (
         f"listing:{generation}:c={category}:q={text}:p={query.page}:n={query.per_page}"
-        f":s={query.sort.value}"
+        f":s={query.sort.value}{prices}"
     )
+
+
+def _bound(cents: int | None) -> str:
+    return "" if cents is None else str(cents)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
-from common.domain.models import Category, Product
+from common.domain.models import Category, CategoryFacet, Product
 
 SCHEMA: Final = 1
 
@@ -104,19 +104,35 @@ class IdPage:
     page: int
     per_page: int
     total: int
+    facets: tuple[CategoryFacet, ...] | None = None  # a search engine's category counts
+
+
+def _id_page_to_data(p: IdPage) -> dict[str, Any]:
+    data: dict[str, Any] = {"ids": list(p.ids), "page": p.page, "per_page": p.per_page}
+    data["total"] = p.total
+    if p.facets is not None:
+        data["facets"] = [[f.category, f.count] for f in p.facets]
+    return data
 
 
 def _id_page_from_data(d: Any) -> IdPage:
     ids = tuple(d["ids"])
     if not all(type(i) is int for i in ids):
         raise DecodeError("listing ids are not integers")
-    return IdPage(ids=ids, page=int(d["page"]), per_page=int(d["per_page"]), total=int(d["total"]))
+    facets = d.get("facets")
+    return IdPage(
+        ids=ids,
+        page=int(d["page"]),
+        per_page=int(d["per_page"]),
+        total=int(d["total"]),
+        facets=None if facets is None else tuple(CategoryFacet(str(c), int(n)) for c, n in facets),
+    )
 
 
 PRODUCT: Final = Codec[Product]("product", _product_to_data, _product_from_data)
 ID_PAGE: Final = Codec[IdPage](
     "id_page",
-    lambda p: {"ids": list(p.ids), "page": p.page, "per_page": p.per_page, "total": p.total},
+    _id_page_to_data,
     _id_page_from_data,
 )
 CATEGORIES: Final = Codec[tuple[Category, ...]](

@@ -44,6 +44,8 @@ class ServicesCatalogReader:
                 "page": query.page,
                 "per_page": query.per_page,
                 "sort": query.sort.value,
+                "min_price_cents": query.min_price_cents,
+                "max_price_cents": query.max_price_cents,
             },
             headers=read_after_headers(),
         )
@@ -52,6 +54,7 @@ class ServicesCatalogReader:
             page=int(answer["page"]),
             per_page=int(answer["per_page"]),
             total=int(answer["total"]),
+            facets=wire.facets_from(answer),
         )
 
     def products_by_ids(self, ids: Iterable[int]) -> dict[int, Product]:

@@ -5,7 +5,8 @@ A full reindex never leaves the shop without an index: it builds a new, versione
 alias the shop searches (``products``) to it in one atomic alias update; the old indices are
 deleted after that. A failed reindex deletes its half-built index and leaves the alias alone.
 
-Single-document writes (``upsert``, ``delete``), fed by catalog events, go through the alias.
+Event-fed writes (``write``: some products' current state and deletions in one bulk request;
+``upsert``, ``delete`` for one) go through the alias.
 While a reindex runs they also go to the index being built (through a second alias,
 ``products-building``), and the reindex only *creates* documents: a document an event wrote
 during the build is newer than the reindex's copy, which is then skipped, so no change made
@@ -152,40 +153,46 @@ class SearchIndexer:
 
     def upsert(self, product: Product) -> None:
         """Index the product's current state (insert or replace)."""
-        source, doc_id = product_document(product), document_id(product.id)
-        self._to_live_and_building(
-            lambda target: [
-                {"index": {"_index": target, "_id": doc_id, "require_alias": True}},
-                source,
-            ],
-            what=f"indexing product {product.id}",
-        )
+        self.write([product], [])
 
     def delete(self, product_id: int) -> None:
         """Remove a product from search; deleting one that is not there is fine."""
-        self._to_live_and_building(
-            lambda target: [{"delete": {"_index": target, "_id": document_id(product_id)}}],
-            what=f"deleting product {product_id}",
-        )
+        self.write([], [product_id])
 
-    def _to_live_and_building(
-        self, operation: Callable[[str], list[dict[str, Any]]], what: str
-    ) -> None:
-        """One bulk request: the operation on the live alias and, if a reindex runs, on the
-        index it builds. ``require_alias`` makes a missing alias an error instead of letting
-        Elasticsearch create a concrete index of that name with guessed field types."""
+    def write(self, products: Iterable[Product], deleted: Iterable[int]) -> None:
+        """Index these products' current state and remove these ids, in one bulk request:
+        on the live alias and, if a reindex runs, on the index it builds too.
+        ``require_alias`` makes a missing alias an error instead of letting Elasticsearch
+        create a concrete index of that name with guessed field types."""
+        products, deleted = list(products), list(deleted)
+        operations: list[dict[str, Any]] = []
+        for target in (self.alias, self.building_alias):
+            for product in products:
+                doc = {"_index": target, "_id": document_id(product.id), "require_alias": True}
+                operations += [{"index": doc}, product_document(product)]
+            for product_id in deleted:
+                operations.append({"delete": {"_index": target, "_id": document_id(product_id)}})
+        if not operations:
+            return
+        what = f"writing {len(products) + len(deleted)} products to {self.alias}"
         with translated_errors(what):
-            response = self._es.bulk(
-                operations=[*operation(self.alias), *operation(self.building_alias)]
-            )
-        live, building = (next(iter(item.values())) for item in response["items"])
-        if _alias_missing(building):
-            building = {"status": 200}  # no reindex running
-        for result in (live, building):
+            response = self._es.bulk(operations=operations)
+        if not response["errors"]:
+            return
+        results = [next(iter(item.values())) for item in response["items"]]
+        live, building = results[: len(results) // 2], results[len(results) // 2 :]
+        if all(_alias_missing(result) for result in building):
+            building = []  # no reindex running
+        for result in [*live, *building]:
             if _alias_missing(result):
                 raise SearchIndexMissing(f"{what}: no search index yet (run a reindex)")
             if result.get("status", 500) >= 300 and "error" in result:
                 raise SearchUnavailable(f"{what} failed: {result['error']}")
+
+    def count(self) -> int:
+        """Documents in the live index (what searches see, up to the last refresh)."""
+        with translated_errors(f"counting {self.alias}"):
+            return int(self._es.count(index=self.alias)["count"])
 
     def refresh(self) -> None:
         """Make every write so far searchable now (tests; the shop waits the 1 s refresh)."""

@@ -6,6 +6,8 @@ What each choice buys (each is checked in tests/adapters/test_search_*.py):
   "trainers" finds "Sneakers". Typos are the query's job (fuzziness), not the mapping's.
 - ``name.autocomplete`` indexes word prefixes (edge n-grams), so "backp" finds "Backpack"
   while the user is still typing.
+- ``name.sort`` is the whole name as one lowercased keyword: the A-to-Z order, ignoring case
+  as the shop's SQL collation does.
 - ``description`` uses the plain ``english`` analyzer; it also names the category ("from our
   kitchen range"), so a category word finds the category's products.
 - ``category`` and ``sku`` are keywords (exact filters, facets); prices and stock are integers
@@ -66,6 +68,10 @@ ANALYSIS: dict[str, Any] = {
             "filter": ["lowercase", "asciifolding"],
         },
     },
+    "normalizer": {
+        # A keyword's one token, lowercased: sorting by name ignores case.
+        "shop_sort": {"type": "custom", "filter": ["lowercase"]},
+    },
 }
 
 MAPPINGS: dict[str, Any] = {
@@ -81,7 +87,8 @@ MAPPINGS: dict[str, Any] = {
                     "type": "text",
                     "analyzer": "shop_autocomplete",
                     "search_analyzer": "shop_autocomplete_query",
-                }
+                },
+                "sort": {"type": "keyword", "normalizer": "shop_sort"},
             },
         },
         "description": {"type": "text", "analyzer": "english"},

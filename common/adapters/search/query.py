@@ -1,7 +1,7 @@
 """What a product search asks and answers, and the Elasticsearch query it becomes.
 
-The adapter's own small request/result values for now: the shop's ``ProductQuery`` grows
-price filters and sorting in parallel, and the composition root will map one onto the other.
+The adapter's own small request/result values: ``catalog.py`` maps the shop's
+``ProductQuery`` onto a ``SearchRequest`` (the facets are the domain's ``CategoryFacet``).
 
 Matching, for a text query (any one of these makes a product a hit):
 - every word in the name or every word in the description (``multi_match``, operator
@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from common.domain.models import CategoryFacet
+
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window: from + size beyond it fails
 FACET_SIZE = 50
 
@@ -33,6 +35,7 @@ class SortOrder(StrEnum):
     RELEVANCE = "relevance"
     PRICE_ASC = "price_asc"
     PRICE_DESC = "price_desc"
+    NAME = "name"  # A to Z, ignoring case (name.sort, mapping.py)
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,6 @@ class SearchRequest:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
-
-
-@dataclass(frozen=True)
-class CategoryFacet:
-    category: str  # slug
-    count: int
 
 
 @dataclass(frozen=True)
@@ -119,6 +116,8 @@ def _sort(order: SortOrder, has_text: bool) -> list[Any]:
         return [{"price_cents": "asc"}, {"id": "asc"}]
     if order is SortOrder.PRICE_DESC:
         return [{"price_cents": "desc"}, {"id": "asc"}]
+    if order is SortOrder.NAME:
+        return [{"name.sort": "asc"}, {"id": "asc"}]
     return ["_score", {"id": "asc"}] if has_text else [{"id": "asc"}]
 
 

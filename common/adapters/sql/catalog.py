@@ -15,7 +15,9 @@ from common.domain.models import Category, Product, ProductPage, ProductQuery, P
 from common.ports import EventPublisher
 
 _BATCH = 1000
-_MOVES_LISTINGS = frozenset({"name", "category"})  # what listings filter on
+# What listings filter or sort on: a change of one moves the product between listings or
+# within one (a price-sorted or price-filtered listing), so cached listings are dropped.
+_MOVES_LISTINGS = frozenset({"name", "category", "price_cents"})
 
 
 def product_from_row(row: Row[Any]) -> Product:
@@ -65,6 +67,10 @@ class SqlCatalogReader:
             where.append(products.c.category == query.category)
         if query.text:
             where.append(products.c.name.ilike(_like_pattern(query.text), escape="\\"))
+        if query.min_price_cents is not None:
+            where.append(products.c.price_cents >= query.min_price_cents)
+        if query.max_price_cents is not None:
+            where.append(products.c.price_cents <= query.max_price_cents)
         listing = (
             select(products)
             .where(*where)

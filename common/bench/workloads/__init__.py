@@ -6,15 +6,15 @@ The plain names are people with browsers (HTML pages with their assets, browser.
 ``-api`` names call only the JSON API, as every workload did before the HTML ones existed.
 """
 
-HTML_WORKLOADS = ("browse", "buy", "mixed", "flash_sale")
+HTML_WORKLOADS = ("browse", "buy", "mixed", "flash_sale", "search")
 API_SUFFIX = "-api"
 WORKLOADS = (*HTML_WORKLOADS, *(f"{w}{API_SUFFIX}" for w in HTML_WORKLOADS))
 DEFAULT_WORKLOAD = "mixed"
 DEFAULT_WORKLOADS_HELP = (
     "browse: HTML visits (home, product pages, categories, search) with their assets; buy: "
     "log in, add to cart and check out through the HTML forms; mixed: 4 browsers : 1 buyer : "
-    "1 JSON API client; flash_sale: buyers after a few hot products. NAME-api: the same "
-    "through the JSON API only."
+    "1 JSON API client; flash_sale: buyers after a few hot products; search: searches only, "
+    "from a long tail of queries. NAME-api: the same through the JSON API only."
 )
 
 

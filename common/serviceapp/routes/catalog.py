@@ -9,9 +9,9 @@ from common.domain.errors import NotFound
 from common.domain.models import Category, Product
 from common.ports import CatalogReader, CatalogWriter
 from common.rpc import wire
-from common.serviceapp.inputs import id_list, objects, product_sort
+from common.serviceapp.inputs import id_list, objects
 from common.services.catalog import CatalogService
-from common.web.json_input import json_object, query_int
+from common.web.json_input import json_object, optional_query_int, product_sort, query_int
 
 PRODUCT_FIELDS = {
     "id": int,
@@ -46,6 +46,8 @@ def catalog_routes(
             page=query_int("page", 1),
             per_page=query_int("per_page", 20),
             sort=product_sort(request.args.get("sort")),
+            min_price_cents=optional_query_int("min_price_cents"),
+            max_price_cents=optional_query_int("max_price_cents"),
         )
         return jsonify(wire.page_json(page, stock=False))
 

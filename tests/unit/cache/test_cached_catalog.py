@@ -60,7 +60,7 @@ class TableWriter:
 
     def update_product(self, product_id: int, **changes: Any) -> Product | None:
         self.t.products[product_id] = replace(self.t.products[product_id], **changes)
-        moved = bool({"name", "category"} & changes.keys())
+        moved = bool({"name", "category", "price_cents"} & changes.keys())
         self.events.publish([ProductChanged((product_id,), listings=moved)])
         return self.t.products[product_id]
 

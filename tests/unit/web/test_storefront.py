@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import gzip
 import re
+from dataclasses import replace
 
 import pytest
 from flask.testing import FlaskClient
 
-from common.domain.models import Category
-from tests.fakes import Tables, product
+from common.domain.models import Category, CategoryFacet, ProductPage, ProductQuery
+from tests.fakes import FakeCatalog, Tables, product
 
 from .conftest import PASSWORD
 
@@ -193,6 +194,71 @@ def test_sorting_by_price_orders_the_listing_and_keeps_the_order_in_page_links(
     assert client.get("/c/toys?sort=nonsense").status_code == 200  # the default order
 
 
+def _prices(page: str) -> list[int]:
+    return [
+        int(p.replace(",", "").replace(".", ""))
+        for p in re.findall(r'class="price">\$([\d,.]+)', page)
+    ]
+
+
+def test_a_search_narrows_to_a_price_range_typed_in_dollars(
+    client: FlaskClient, many: Tables
+) -> None:
+    page = client.get("/search?q=thing&min_price=10&max_price=20.50&sort=price").text
+    prices = _prices(page)
+    assert prices and all(1000 <= p <= 2050 for p in prices) and prices == sorted(prices)
+    everything = _prices(client.get("/search?q=thing&sort=price").text)
+    assert min(everything) < 1000  # the range did narrow it
+    assert 'name="min_price" value="10"' in page and 'name="max_price" value="20.50"' in page
+    assert 'href="/search?q=thing&amp;sort=price">Any price</a>' in page
+
+
+def test_a_price_range_typed_backwards_is_turned_round_and_nonsense_ignored(
+    client: FlaskClient, many: Tables
+) -> None:
+    forwards = client.get("/search?q=thing&min_price=10&max_price=20").text
+    assert client.get("/search?q=thing&min_price=20&max_price=10").text == forwards
+    ignored = client.get("/search?q=thing&min_price=ten&max_price=-5")
+    assert ignored.status_code == 200
+    assert ignored.text == client.get("/search?q=thing").text
+
+
+def test_facets_of_a_search_engine_narrow_by_category_keeping_the_other_filters(
+    client: FlaskClient, many: Tables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = FakeCatalog.products
+
+    def counted(self: FakeCatalog, query: ProductQuery) -> ProductPage:
+        """Searches with facets, as the search engine answers them; listings without."""
+        facets = (CategoryFacet("toys", 57), CategoryFacet("misc", 3)) if query.text else None
+        return replace(plain(self, query), facets=facets)
+
+    monkeypatch.setattr(FakeCatalog, "products", counted)
+    page = client.get("/search?q=thing&category=toys&max_price=30&sort=-price").text
+    assert re.search(r'All categories <span class="count">60</span>', page)
+    current = 'href="/search?q=thing&amp;max_price=30&amp;category=toys&amp;sort=-price"'
+    assert current + ' aria-current="true">Toys <span class="count">57</span>' in page
+    assert 'href="/search?q=thing&amp;max_price=30&amp;category=misc&amp;sort=-price"' in page
+    assert '<option value="featured">Best match</option>' in page
+    without_engine = client.get("/c/toys").text
+    assert "Best match" not in without_engine and "Featured" in without_engine
+
+
+def test_a_search_without_facets_still_offers_to_leave_its_category(
+    client: FlaskClient, many: Tables
+) -> None:
+    page = client.get("/search?q=thing&category=misc").text
+    assert 'href="/search?q=thing">All categories</a>' in page
+    assert 'aria-current="true">Miscellany</a>' in page
+    assert 'class="count"' not in page  # SQL search counts nothing per category
+
+
+def test_a_filtered_search_without_results_offers_the_unfiltered_one(client: FlaskClient) -> None:
+    page = client.get("/search?q=thing&min_price=999").text
+    assert "No products match “thing” with these filters." in page
+    assert 'href="/search?q=thing">Search everything for “thing”</a>' in page
+
+
 def test_an_empty_search_asks_for_a_word_instead_of_listing_everything(
     client: FlaskClient, tables: Tables
 ) -> None:
@@ -256,6 +322,7 @@ def test_no_page_has_inline_script_handlers_or_styles(customer: FlaskClient) -> 
         "/c/misc",
         "/p/1",
         "/search?q=thing",
+        "/search?q=thing&category=misc&min_price=1&max_price=2",
         "/search",
         "/cart",
         "/checkout",

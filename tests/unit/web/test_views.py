@@ -114,3 +114,32 @@ def test_registering_a_taken_email_is_409(customer: FlaskClient) -> None:
     response = customer.post("/api/users", json=body)
     assert response.status_code == 409
     assert response.json["error"]["code"] == "email_taken"
+
+
+def test_listings_take_a_price_range_and_an_order_on_every_stage(
+    client: FlaskClient, tables: Tables
+) -> None:
+    params = "min_price_cents=150&max_price_cents=300&sort=-price"
+    body = client.get(f"/api/products?{params}").json
+    assert [p["price_cents"] for p in body["items"]] == [300, 200]
+    assert body["total"] == 2 and "facets" not in body  # only a search engine counts them
+    assert client.get("/api/products?min_price_cents=&max_price_cents=").json["total"] == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("sort=cheapest", "sort"),
+        ("min_price_cents=-1", "min_price_cents"),
+        ("max_price_cents=1.5", "max_price_cents"),
+        ("max_price_cents=100000001", "max_price_cents"),
+        ("min_price_cents=300&max_price_cents=200", "min_price_cents"),
+    ],
+)
+def test_a_bad_price_range_or_order_is_a_422_naming_it(
+    client: FlaskClient, query: str, field: str
+) -> None:
+    response = client.get(f"/api/products?{query}")
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "invalid"
+    assert response.json["error"]["field"] == field
