@@ -31,9 +31,9 @@ from typing import Any
 
 import click
 
+from common.commands.running import open_running_stage as open_stage
 from common.commands.service_chaos import COMMANDS as SERVICE_COMMANDS
 from common.runtime import roles
-from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
 from common.runtime.state import RunState, ServiceState
 from common.runtime.supervisor import Supervisor
@@ -82,17 +82,6 @@ class Cluster:
             for name in self.nodes
             for port in self.node(name).ports.values()
         }
-
-
-def open_stage(stage: str) -> tuple[Supervisor, RunState]:
-    try:
-        supervisor = Supervisor(load_stage(stage))
-    except RuntimeFailure as exc:
-        raise click.ClickException(str(exc)) from exc
-    state = supervisor.status()
-    if state is None:
-        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
-    return supervisor, state
 
 
 def open_cluster(stage: str) -> Cluster:

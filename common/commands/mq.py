@@ -26,16 +26,13 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from common.commands.running import open_running_stage as running
 from common.messaging import dead_letters
 from common.messaging.connection import BROKER_ERRORS, close_quietly, open_channel
 from common.messaging.dead_letters import DeadLetter
 from common.messaging.management import QueueStats, queue_stats
 from common.messaging.topology import QueueSpec, by_name, shop_queues
 from common.runtime import roles
-from common.runtime.compose import load_stage
-from common.runtime.errors import RuntimeFailure
-from common.runtime.state import RunState
-from common.runtime.supervisor import Supervisor
 from common.services.reconciliation import Report
 
 AMQP_PORT = 5672
@@ -51,19 +48,6 @@ class StageBroker:
     user: str
     password: str
     vhost: str
-
-
-def running(stage: str) -> tuple[Supervisor, RunState]:
-    """The runner's supervisor of STAGE and its state; an error that says what to do if it
-    is not running."""
-    try:
-        supervisor = Supervisor(load_stage(stage))
-    except RuntimeFailure as exc:
-        raise click.ClickException(str(exc)) from exc
-    state = supervisor.status()
-    if state is None:
-        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
-    return supervisor, state
 
 
 def stage_broker(stage: str) -> StageBroker:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import click
 
-from common.commands.mq import queues, running
+from common.commands.mq import queues
+from common.commands.running import open_running_stage as running
 from common.runtime import roles
 from common.runtime.errors import RuntimeFailure
 from common.runtime.state import RunState

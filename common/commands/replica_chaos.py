@@ -28,8 +28,8 @@ import redis
 from redis.exceptions import RedisError
 
 from common.adapters.redis_counters import READS_KEY
+from common.commands.running import open_running_stage
 from common.runtime import roles
-from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
 from common.runtime.launchers import mariadb_replication
 from common.runtime.state import RunState, ServiceState
@@ -68,13 +68,7 @@ class Databases:
 
 
 def open_databases(stage: str) -> Databases:
-    try:
-        supervisor = Supervisor(load_stage(stage))
-    except RuntimeFailure as exc:
-        raise click.ClickException(str(exc)) from exc
-    state = supervisor.status()
-    if state is None:
-        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
+    supervisor, state = open_running_stage(stage)
     replicas = [
         n for n in roles.services_with_role(supervisor.stage, "replica") if n in state.services
     ]

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import click
 import urllib3
 
+from common.commands.running import open_running_stage as running
 from common.rpc.identity import HEADER as IDENTITY_HEADER
 from common.rpc.identity import IdentitySigner
 from common.runtime import roles
-from common.runtime.compose import load_stage
 from common.runtime.errors import RuntimeFailure
 from common.runtime.state import RunState
 from common.runtime.supervisor import Supervisor
@@ -61,17 +61,6 @@ class ServiceTarget:
         state = self.supervisor.status()
         if state is not None:
             self.state = state
-
-
-def running(stage: str) -> tuple[Supervisor, RunState]:
-    try:
-        supervisor = Supervisor(load_stage(stage))
-    except RuntimeFailure as exc:
-        raise click.ClickException(str(exc)) from exc
-    state = supervisor.status()
-    if state is None:
-        raise click.ClickException(f"{stage} is not running: start it with `shop up {stage}`")
-    return supervisor, state
 
 
 def open_service(stage: str, service: str) -> ServiceTarget:
