@@ -411,6 +411,42 @@ def workloads_in_order(benches: list[dict[str, Any]]) -> list[str]:
     return sorted({r["report_workload"] for r in benches})
 
 
+def framework_lines(frameworks: list[dict[str, Any]]) -> list[str]:
+    """`shop bench framework` results: a page of the shop against bare Flask rendering the same
+    template, side by side in one rotation (per server, when several were compared)."""
+    if not frameworks:
+        return []
+    lines = [
+        "## Pages against the framework",
+        "",
+        "The product page of a stage and a bare Flask app rendering the same template with the "
+        "same product, on the same gunicorn options and CPU, loaded in turn by wrk (its own "
+        "CPU): shop/bare per repeat, median (min-max) over the repeats. A ratio of 1 would "
+        "mean the shop costs what the framework costs.",
+        "",
+        "| stage | visitor | server | shop / bare, median (min-max) | shop req/s | bare req/s "
+        "| DB statements per view | non-2xx |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for result in sorted(frameworks, key=lambda r: r["stage"]):
+        for v in result["variants"]:
+            server = "as declared" if v["target"] == "shop" else v["target"].removeprefix("shop+")
+            lines.append(
+                f"| {result['stage']} | {v['variant']} | {server} "
+                f"| {_fmt(v['ratio_median'], 2)} ({_fmt(v['ratio_min'], 2)}-"
+                f"{_fmt(v['ratio_max'], 2)}) | {_fmt(v['shop_rps_median'])} "
+                f"| {_fmt(v['bare_rps_median'])} | {_fmt(v['db_questions_per_request_median'], 3)} "
+                f"| {v['non_2xx']} |"
+            )
+    lines += ["", "Reproduce:", ""]
+    for result in sorted(frameworks, key=lambda r: r["stage"]):
+        lines.append(
+            f"- {result['stage']}: `{result['command']}` — commit "
+            f"`{result['code']['commit'][:10]}`{tree_note(result)}, {result['created_at']}"
+        )
+    return [*lines, ""]
+
+
 def render_markdown(results: list[dict[str, Any]], charts: dict[str, list[str]]) -> str:
     """The page, from derived results (derive_result) and the charts drawn for them."""
     calibration = next((r for r in results if r.get("kind") == "calibration"), None)
@@ -439,6 +475,7 @@ def render_markdown(results: list[dict[str, Any]], charts: dict[str, list[str]])
         lines += [*workload_table(rows), *scale_out_lines(rows), *service_bound_lines(rows), ""]
         for image in charts.get(workload, []):
             lines += [f"![{workload}: {Path(image).stem}](img/{Path(image).name})", ""]
+    lines += framework_lines([r for r in results if r.get("kind") == "framework"])
     lines += [
         "## Reading the tables",
         "",

@@ -38,3 +38,28 @@ def test_ratios_pair_the_windows_of_one_rotation() -> None:
     summary = variant.summary()
     assert summary["ratio_median"] == 0.75
     assert summary["db_questions_per_request_median"] == 0.003
+
+
+def test_the_report_shows_each_server_against_the_bare_app_with_its_command() -> None:
+    from common.bench.report import framework_lines
+
+    variant = Variant("anonymous", None)
+    for shop, gevent, bare in ((100.0, 180.0, 200.0), (120.0, 190.0, 200.0)):
+        variant.windows += [
+            Window("shop", shop, 1000, 0, 1),
+            Window("shop+gevent", gevent, 1000, 0, 1),
+            Window("bare", bare, 1000, 0),
+        ]
+    result = {
+        "stage": "stage03_cache",
+        "command": "shop bench framework stage03_cache --server gevent=--worker-class gevent",
+        "code": {"commit": "0123456789abcdef", "dirty": False},
+        "created_at": "2026-11-30T02:00:00Z",
+        "variants": [variant.summary("shop"), variant.summary("shop+gevent")],
+    }
+    text = "\n".join(framework_lines([result]))
+    assert "| stage03_cache | anonymous | as declared | 0.55 (0.50-0.60) | 110 | 200 |" in text
+    assert "| stage03_cache | anonymous | gevent | 0.93 (0.90-0.95) | 185 | 200 |" in text
+    assert "`shop bench framework stage03_cache --server gevent=--worker-class gevent`" in text
+    assert "`0123456789`" in text
+    assert framework_lines([]) == []
