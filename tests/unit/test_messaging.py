@@ -50,6 +50,12 @@ def test_routing_keys_are_event_names_in_dotted_lower_case() -> None:
     }
 
 
+def test_only_a_stage_with_a_search_engine_declares_the_indexer_queue() -> None:
+    with_search = {spec.name: spec.bindings for spec in shop_queues(search=True)}
+    assert with_search["search-index"] == ("product.changed", "stock.changed")
+    assert "search-index" not in {spec.name for spec in shop_queues()}
+
+
 @pytest.mark.parametrize(
     ("event_type", "body"),
     [
