@@ -35,7 +35,9 @@ from stage07_mq.app import build_reconciliation
 
 
 def build_shop(settings: Settings, *, observer: Observer | None = None) -> Shop:
-    shop = services.build_shop(settings, observer=observer)
+    # Searches are not cached here: the index follows the catalog a moment after the
+    # database, and a search cached in between would keep the index's old answer.
+    shop = services.build_shop(settings, observer=observer, cache_searches=False)
     health = {**shop.health, "search": SearchHealth(search_client(settings))}
     return replace(shop, health=health, operations=replace(shop.operations, health=health))
 
