@@ -63,9 +63,13 @@ lint: venv ## ruff and mypy
 
 test: venv servers minio search compose browser lint ## install what the tests need, then run every check
 	$(BIN)/pytest $(PYTEST_ARGS)
+	@# A stage's own tests that run on the suite's deployment (their conftest shares its
+	@# stage_deployment fixture: tests/stage07, tests/stage08) run in the same session.
 	@for stage in $(LATER_STAGES); do \
-	    echo "== the behaviour suite against $$stage"; \
-	    $(BIN)/pytest tests/behaviour --stage $$stage $(PYTEST_ARGS) || exit 1; \
+	    own=tests/$${stage%%_*}; \
+	    grep -qs stage_deployment $$own/conftest.py || own=; \
+	    echo "== the behaviour suite against $$stage $${own:+(and $$own)}"; \
+	    $(BIN)/pytest tests/behaviour $$own --stage $$stage $(PYTEST_ARGS) || exit 1; \
 	done
 
 test-fast: venv ## unit tests only: no servers

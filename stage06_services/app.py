@@ -39,8 +39,12 @@ from common.shop import Shop
 from common.web import create_web_app
 
 
-def build_shop(settings: Settings, *, observer: Observer | None = None) -> Shop:
-    """``observer`` sees every answered call (the contract tests check them)."""
+def build_shop(
+    settings: Settings, *, observer: Observer | None = None, cache_searches: bool = True
+) -> Shop:
+    """``observer`` sees every answered call (the contract tests check them).
+    ``cache_searches=False``: the catalog service's searches come from a search engine,
+    whose index follows the catalog a moment late: not cached (stage08, cache/catalog.py)."""
     clients = ServiceClients(settings, issuer="web", observer=observer)
     catalog = ServicesCatalogReader(clients["catalog"], InventoryClient(clients["inventory"]))
     # No event bus here: the web tier changes nothing in the catalog. The catalog and the
@@ -48,7 +52,9 @@ def build_shop(settings: Settings, *, observer: Observer | None = None) -> Shop:
     # reaches the L1 of every web process (common/adapters/cache/pubsub.py).
     # The catalog service reads from replicas: a cache load sends the fence's position along
     # with its calls (X-Read-After), so a lagging replica's old copy is never cached.
-    cached = cache_catalog(settings, reader=catalog, fence=ForwardedFence())
+    cached = cache_catalog(
+        settings, reader=catalog, fence=ForwardedFence(), cache_searches=cache_searches
+    )
     files = S3FileStore.from_settings(settings)
     files.create_bucket()
     sessions = RedisSessionStore.from_url(_session_redis_url(settings))

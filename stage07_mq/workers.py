@@ -42,7 +42,15 @@ def _amqp_url(settings: Settings) -> str:
     return settings.amqp_url
 
 
-def relay(name: str) -> Callable[[Settings, threading.Event], None]:
+def shop_queues(settings: Settings) -> list[topology.QueueSpec]:
+    """The queues this stage's processes declare (stage08's add its search indexer's)."""
+    return topology.shop_queues(settings.mq_retry_delays_ms)
+
+
+Queues = Callable[[Settings], list[topology.QueueSpec]]
+
+
+def relay(name: str, queues: Queues = shop_queues) -> Callable[[Settings, threading.Event], None]:
     def run(settings: Settings, stop: threading.Event) -> None:
         engine = make_engine(settings.database_url, pool_size=2)
         create_schema(engine, [outbox])  # the service creates it too: whoever starts first
@@ -52,7 +60,7 @@ def relay(name: str) -> Callable[[Settings, threading.Event], None]:
             OutboxRelay(rows),
             rows,
             _amqp_url(settings),
-            topology.shop_queues(settings.mq_retry_delays_ms),
+            queues(settings),
             stop,
             poll_seconds=settings.outbox_poll_ms / 1000,
         )
@@ -61,32 +69,32 @@ def relay(name: str) -> Callable[[Settings, threading.Event], None]:
 
 
 def consumer(
-    queue: str, build: Callable[[Settings], Handler]
+    queue: str, build: Callable[[Settings], Handler], queues: Queues = shop_queues
 ) -> Callable[[Settings, threading.Event], None]:
     def run(settings: Settings, stop: threading.Event) -> None:
-        queues = topology.shop_queues(settings.mq_retry_delays_ms)
+        declared = queues(settings)
         handler = build(settings)
-        spec = topology.by_name(queues, queue)
+        spec = topology.by_name(declared, queue)
         run_consumer(
             QueueConsumer(spec, handler, prefetch=settings.mq_prefetch),
             _amqp_url(settings),
-            queues,
+            declared,
             stop,
         )
 
     return run
 
 
-def _payments(settings: Settings) -> Handler:
+def payments_handler(settings: Settings) -> Handler:
     orders, _recovery = build_orders(settings, orders_database(settings), issuer="payment-consumer")
     return handlers.settle_orders(orders.settle)
 
 
-def _shipping(settings: Settings) -> Handler:
+def shipping_handler(settings: Settings) -> Handler:
     return handlers.ship_orders(SqlShipments(own_database(settings, SHIPPING_TABLES)))
 
 
-def _inventory(settings: Settings) -> Handler:
+def inventory_handler(settings: Settings) -> Handler:
     if not settings.flash_sale_redis_url:
         raise ConfigError("SHOP_FLASH_SALE_REDIS_URL is not set: the counters this consumer sets")
     inventory = SqlInventory(
@@ -100,20 +108,24 @@ def _inventory(settings: Settings) -> Handler:
 WORKERS: dict[str, Callable[[Settings, threading.Event], None]] = {
     "order-relay": relay("order-relay"),
     "inventory-relay": relay("inventory-relay"),
-    "payment-consumer": consumer(topology.PAYMENTS, _payments),
-    "shipping-consumer": consumer(topology.SHIPPING, _shipping),
-    "inventory-consumer": consumer(topology.INVENTORY, _inventory),
+    "payment-consumer": consumer(topology.PAYMENTS, payments_handler),
+    "shipping-consumer": consumer(topology.SHIPPING, shipping_handler),
+    "inventory-consumer": consumer(topology.INVENTORY, inventory_handler),
 }
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in WORKERS:
-        print(f"usage: python -m stage07_mq.workers {{{'|'.join(WORKERS)}}}", file=sys.stderr)
+def main(
+    argv: list[str],
+    workers: dict[str, Callable[[Settings, threading.Event], None]] = WORKERS,
+    module: str = "stage07_mq.workers",
+) -> int:
+    if len(argv) != 1 or argv[0] not in workers:
+        print(f"usage: python -m {module} {{{'|'.join(workers)}}}", file=sys.stderr)
         return 2
     configure_logging()
     stop = stop_on_signals()
     log.info("%s: starting", argv[0])
-    WORKERS[argv[0]](Settings.from_env(), stop)
+    workers[argv[0]](Settings.from_env(), stop)
     return 0
 
 

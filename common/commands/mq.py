@@ -48,6 +48,7 @@ class StageBroker:
     user: str
     password: str
     vhost: str
+    search: bool = False  # the stage runs a search indexer (stage08 on): its queue too
 
 
 def stage_broker(stage: str) -> StageBroker:
@@ -74,6 +75,7 @@ def stage_broker(stage: str) -> StageBroker:
         user=user,
         password=password,
         vhost=vhost,
+        search=bool(roles.services_with_role(supervisor.stage, "search")),
     )
 
 
@@ -93,8 +95,8 @@ def broker_channel(broker: StageBroker) -> Iterator[BlockingChannel]:
         close_quietly(connection)
 
 
-def _queues(queue: str | None) -> list[QueueSpec]:
-    specs = shop_queues()
+def _queues(broker: StageBroker, queue: str | None) -> list[QueueSpec]:
+    specs = shop_queues(search=broker.search)
     if queue is None:
         return specs
     try:
@@ -107,7 +109,8 @@ queue_option = click.option(
     "--queue",
     default=None,
     metavar="QUEUE",
-    help="Only this consumer queue: payments, shipping or inventory (default: all).",
+    help="Only this consumer queue: payments, shipping, inventory or search-index "
+    "(stage08 on; default: all).",
 )
 
 
@@ -212,7 +215,7 @@ def list_letters(stage: str, queue: str | None, limit: int, as_json: bool) -> No
     broker = stage_broker(stage)
     console = Console()
     with broker_channel(broker) as channel:
-        for spec in _queues(queue):
+        for spec in _queues(broker, queue):
             total = dead_letters.count(channel, spec)
             letters = dead_letters.browse(channel, spec, limit)
             if as_json:
@@ -254,7 +257,7 @@ def show_letter(stage: str, message_id: str, queue: str | None) -> None:
     """One dead letter of STAGE in full: its headers and its event, as JSON."""
     broker = stage_broker(stage)
     with broker_channel(broker) as channel:
-        letter = _find(channel, _queues(queue), message_id)
+        letter = _find(channel, _queues(broker, queue), message_id)
     click.echo(json.dumps(letter.to_json(), indent=2))
 
 
@@ -274,7 +277,7 @@ def replay_letters(
     wanted = None if replay_all else set(message_ids)
     done: list[str] = []
     with broker_channel(broker) as channel:
-        for spec in _queues(queue):
+        for spec in _queues(broker, queue):
             total = dead_letters.count(channel, spec)
             if total == 0:
                 continue

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from common.adapters.flash_sale import StockCounters
 from common.adapters.sql.shipments import SqlShipments
-from common.domain.events import OrderPaid, OrderPlaced, StockChanged
+from common.domain.events import OrderPaid, OrderPlaced, ProductChanged, StockChanged
 from common.domain.models import Order
 from common.messaging.consumer import Delivery, Handler
 
@@ -52,5 +52,17 @@ def reconcile_counters(
     def handle(delivery: Delivery) -> None:
         if isinstance(delivery.event, StockChanged):
             counters.reconcile(levels(delivery.event.product_ids))
+
+    return handle
+
+
+def index_products(follow: Callable[[Iterable[int]], None]) -> Handler:
+    """search-index: the named products re-read and written to the index
+    (``IndexFollower.follow``)."""
+
+    def handle(delivery: Delivery) -> None:
+        event = delivery.event
+        if isinstance(event, ProductChanged | StockChanged):
+            follow(event.product_ids)
 
     return handle

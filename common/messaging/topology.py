@@ -5,6 +5,8 @@
       order.paid    -> shipping          the shipping consumer records a shipment
       stock.changed -> inventory         the inventory consumer reconciles the flash-sale
                                          counters with the database
+      product.changed,                   stage08 on (``search=True``): the search indexer
+      stock.changed -> search-index      writes the products' current state to the index
 
 For each consumer queue ``Q`` (all durable, classic):
 
@@ -63,16 +65,24 @@ class QueueSpec:
 PAYMENTS = "payments"
 SHIPPING = "shipping"
 INVENTORY = "inventory"
+SEARCH_INDEX = "search-index"
 
 
-def shop_queues(retry_delays_ms: Sequence[int] = (1_000, 10_000, 60_000)) -> list[QueueSpec]:
-    """The consumers of stage07 on: payment, shipping, inventory."""
+def shop_queues(
+    retry_delays_ms: Sequence[int] = (1_000, 10_000, 60_000), *, search: bool = False
+) -> list[QueueSpec]:
+    """The consumers of stage07 on: payment, shipping, inventory; with ``search`` (a stage
+    with a search engine, stage08 on) the search indexer's too. Only a stage that runs the
+    indexer declares its queue: a queue nobody consumes would only grow."""
     delays = tuple(retry_delays_ms)
-    return [
+    queues = [
         QueueSpec(PAYMENTS, ("order.placed",), delays),
         QueueSpec(SHIPPING, ("order.paid",), delays),
         QueueSpec(INVENTORY, ("stock.changed",), delays),
     ]
+    if search:
+        queues.append(QueueSpec(SEARCH_INDEX, ("product.changed", "stock.changed"), delays))
+    return queues
 
 
 def by_name(queues: Iterable[QueueSpec], name: str) -> QueueSpec:

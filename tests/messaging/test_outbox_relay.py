@@ -12,12 +12,13 @@ from pika.adapters.blocking_connection import BlockingChannel
 from sqlalchemy import Engine, insert, select
 
 from common.adapters.events import InProcessBus
+from common.adapters.sql.catalog import SqlCatalogWriter
 from common.adapters.sql.inventory import SqlInventory
 from common.adapters.sql.outbox import OutboxUnitOfWork, SqlOutbox, outbox, store
 from common.adapters.sql.schema import orders, products
 from common.domain.errors import OutOfStock
 from common.domain.events import OrderPaid, OrderPlaced
-from common.domain.models import NewOrder, OrderLine
+from common.domain.models import NewOrder, OrderLine, Product
 from common.messaging import envelope
 from common.messaging.connection import BROKER_ERRORS
 from common.messaging.relay import ConfirmedPublisher, OutboxRelay
@@ -140,3 +141,29 @@ def test_stock_changes_store_their_event_in_their_own_transaction(engine: Engine
         ).all()
     # taken, given back, restocked; the refused reservation changed nothing and says nothing
     assert [row.event_type for row in rows] == ["StockChanged"] * 3
+
+
+def test_product_changes_store_their_event_in_their_own_transaction(engine: Engine) -> None:
+    """stage08's catalog service: what the search indexer hears of a product change."""
+    pid = 900_000 + uuid.uuid4().int % 90_000
+    published: list[object] = []
+    bus = InProcessBus()
+    bus.subscribe(published.append)
+    writer = SqlCatalogWriter(engine, bus, store=store)
+    writer.add_products(
+        [Product(pid, f"SKU-{uuid.uuid4().hex[:8]}", "Outboxed", "", "c", 100, 1, "x")]
+    )
+    writer.update_product(pid, price_cents=250)
+    writer.update_product(pid)  # no change: no event
+    with pytest.raises(ValueError):
+        writer.update_product(pid, sku="refused")  # not editable: nothing stored
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(outbox.c.routing_key, outbox.c.payload)
+            .where(outbox.c.payload.like(f'{{"product_ids":[{pid}]%'))
+            .order_by(outbox.c.id)
+        ).all()
+    assert [row.routing_key for row in rows] == ["product.changed"] * 2
+    stored = [envelope.decode("ProductChanged", row.payload.encode()) for row in rows]
+    assert stored == published  # the same events, in the same order, as the bus had

@@ -17,7 +17,8 @@ from common.domain.events import (
     ProductChanged,
     StockChanged,
 )
-from common.messaging import envelope, retries
+from common.messaging import envelope, handlers, retries
+from common.messaging.consumer import Delivery
 from common.messaging.topology import QueueSpec, shop_queues
 
 EVENTS: list[Event] = [
@@ -48,6 +49,12 @@ def test_routing_keys_are_event_names_in_dotted_lower_case() -> None:
         "shipping": ("order.paid",),
         "inventory": ("stock.changed",),
     }
+
+
+def test_only_a_stage_with_a_search_engine_declares_the_indexer_queue() -> None:
+    with_search = {spec.name: spec.bindings for spec in shop_queues(search=True)}
+    assert with_search["search-index"] == ("product.changed", "stock.changed")
+    assert "search-index" not in {spec.name for spec in shop_queues()}
 
 
 @pytest.mark.parametrize(
@@ -129,3 +136,11 @@ def test_messaging_settings_come_from_the_environment() -> None:
 def test_malformed_messaging_settings_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({**BASE, name: value})
+
+
+def test_the_search_indexer_follows_product_and_stock_changes_only() -> None:
+    followed: list[list[int]] = []
+    handle = handlers.index_products(lambda ids: followed.append(list(ids)))
+    for event in (ProductChanged((3, 4), listings=True), StockChanged((5,)), OrderPaid(1, "r", 2)):
+        handle(Delivery("m", event, attempt=1, redelivered=False))
+    assert followed == [[3, 4], [5]]

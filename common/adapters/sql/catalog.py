@@ -1,16 +1,23 @@
-"""The catalog in SQL: reads for browsing, writes for seeding and administration."""
+"""The catalog in SQL: reads for browsing, writes for seeding and administration.
+
+Each write publishes its event after its commit (the in-process bus: caches drop what it
+made stale). Given an event ``store`` (stage08: the catalog database's transactional outbox,
+adapters/sql/outbox.py), the writer also stores the same events inside the write's own
+transaction, so the search indexer hears of every change that committed, and of none that
+did not, as SqlInventory does for stock.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
 from common.adapters.sql.engine import translated_errors
-from common.adapters.sql.inventory import IN_PRODUCTS, set_levels
+from common.adapters.sql.inventory import IN_PRODUCTS, EventStore, set_levels
 from common.adapters.sql.schema import categories, products
-from common.domain.events import CategoriesChanged, ProductChanged, StockChanged
+from common.domain.events import CategoriesChanged, Event, ProductChanged, StockChanged
 from common.domain.models import Category, Product, ProductPage, ProductQuery, ProductSort
 from common.ports import EventPublisher
 
@@ -112,16 +119,26 @@ class SqlCatalogWriter:
 
     _EDITABLE = frozenset({"name", "description", "price_cents", "stock", "category"})
 
-    def __init__(self, engine: Engine, publisher: EventPublisher) -> None:
+    def __init__(
+        self, engine: Engine, publisher: EventPublisher, store: EventStore | None = None
+    ) -> None:
         self._engine = engine
         self._publisher = publisher
+        self._store = store
+
+    def _stored(self, conn: Connection, events: list[Event]) -> list[Event]:
+        """``events``, also stored in this transaction when there is a store."""
+        if self._store is not None and events:
+            self._store(conn, events)
+        return events
 
     def add_categories(self, items: Iterable[Category]) -> None:
         rows = [{"slug": c.slug, "name": c.name} for c in items]
         if rows:
             with translated_errors(), self._engine.begin() as conn:
                 conn.execute(_insert_ignoring_duplicates(categories), rows)
-            self._publisher.publish([CategoriesChanged()])
+                events = self._stored(conn, [CategoriesChanged()])
+            self._publisher.publish(events)
 
     def add_products(self, items: Iterable[Product]) -> int:
         """Insert products in batches; rows whose id or SKU exist are skipped."""
@@ -148,34 +165,45 @@ class SqlCatalogWriter:
         return offered
 
     def _insert(self, batch: list[dict[str, Any]]) -> int:
+        # New ids may have been looked up (and cached as absent) before; listings change.
+        changed: list[Event] = [ProductChanged(tuple(r["id"] for r in batch), listings=True)]
         with translated_errors(), self._engine.begin() as conn:
             conn.execute(_insert_ignoring_duplicates(products), batch)
-        # New ids may have been looked up (and cached as absent) before; listings change.
-        self._publisher.publish([ProductChanged(tuple(r["id"] for r in batch), listings=True)])
+            self._stored(conn, changed)
+        self._publisher.publish(changed)
         return len(batch)
 
     def update_product(self, product_id: int, **changes: object) -> Product | None:
         unknown = set(changes) - self._EDITABLE
         if unknown:
             raise ValueError(f"cannot change {sorted(unknown)} of a product")
+        events: list[Event] = []
         with translated_errors(), self._engine.begin() as conn:
             if changes:
                 conn.execute(update(products).where(products.c.id == product_id).values(changes))
             row = conn.execute(select(products).where(products.c.id == product_id)).first()
-        if row is not None and changes:
-            self._publisher.publish(
-                [ProductChanged((product_id,), listings=bool(_MOVES_LISTINGS & changes.keys()))]
-            )
+            if row is not None and changes:
+                moves = bool(_MOVES_LISTINGS & changes.keys())
+                events = self._stored(conn, [ProductChanged((product_id,), listings=moves)])
+        self._publisher.publish(events)
         return product_from_row(row) if row else None
 
     def restock(self, levels: Mapping[int, int]) -> list[int]:
-        changed = set_levels(self._engine, IN_PRODUCTS, levels)
-        self._publisher.publish(
-            [
-                StockChanged(tuple(changed[start : start + _BATCH]))
-                for start in range(0, len(changed), _BATCH)
-            ]
-        )
+        events: list[Event] = []
+
+        def stock_changed(conn: Connection, changed: list[int]) -> None:
+            events.extend(
+                self._stored(
+                    conn,
+                    [
+                        StockChanged(tuple(changed[start : start + _BATCH]))
+                        for start in range(0, len(changed), _BATCH)
+                    ],
+                )
+            )
+
+        changed = set_levels(self._engine, IN_PRODUCTS, levels, on_changed=stock_changed)
+        self._publisher.publish(events)
         return changed
 
     def count_products(self) -> int:
