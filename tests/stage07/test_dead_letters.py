@@ -55,9 +55,17 @@ def test_a_failing_payment_is_dead_lettered_listed_and_paid_after_its_replay(
     assert "replayed 1 dead letter(s)" in replayed.output
     wait_for(lambda: order_status(buyer, order["id"]) == "paid", "the replayed order paid")
     assert dead_letters() == []
-    queues = json.loads(_shop(shop_command, "mq", "queues", STAGE, "--json").output)
-    consumers = {q["name"]: q["consumers"] for q in queues}
-    assert consumers["payments"] >= 1 and consumers["payments.dead"] == 0
+
+    def consumers() -> dict[str, int]:
+        queues = json.loads(_shop(shop_command, "mq", "queues", STAGE, "--json").output)
+        return {q["name"]: q["consumers"] for q in queues}
+
+    # The management API's figures are collected every few seconds: a consumer that
+    # reconnected after an earlier test's broker restart shows up a moment later.
+    counted = wait_for(
+        lambda: (c := consumers())["payments"] >= 1 and c, "the payments consumer counted", 30
+    )
+    assert counted["payments.dead"] == 0
 
 
 def test_chaos_kills_and_revives_workers_and_the_broker(
