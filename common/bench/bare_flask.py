@@ -16,7 +16,9 @@ from pathlib import Path
 from flask import Flask, render_template
 
 from common.domain.models import Product
-from common.web.templating import money
+from common.web.assets import register_assets
+from common.web.images import picture
+from common.web.templating import money, sentence, when
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
@@ -31,6 +33,12 @@ LINKED_ENDPOINTS = {
     "pages.orders": "/orders",
     "pages.logout": "/logout",
     "pages.set_cart_item": "/cart",
+    "pages.add_to_cart": "/cart/add",
+    "pages.checkout": "/checkout",
+    "pages.place_order": "/orders",
+    "pages.order": "/orders/<int:order_id>",
+    "pages.product": "/p/<int:product_id>",
+    "api.order": "/api/orders/<int:order_id>",
 }
 
 
@@ -61,16 +69,26 @@ def create_app() -> Flask:
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
     for endpoint, rule in LINKED_ENDPOINTS.items():
         app.add_url_rule(rule, endpoint=endpoint, build_only=True)
-    app.jinja_env.filters["money"] = money
+    # The shop's own template helpers (filters, fingerprinted asset URLs, pictures): the
+    # same page needs them, and what they cost is the page's, not the shop's extra work.
+    app.jinja_env.filters.update(money=money, sentence=sentence, when=when)
     app.jinja_env.globals["csrf_token"] = lambda: "bare-flask-has-no-csrf-state"
+    register_assets(app)
 
     @app.context_processor
     def _globals() -> dict[str, object]:
-        return {"signed_in": False, "files": files}
+        return {
+            "signed_in": False,
+            "files": files,
+            "picture": lambda image_key: picture(files, image_key),  # type: ignore[arg-type]
+            "cart_count": lambda: 0,
+        }
 
     @app.get("/p/<int:product_id>")
     def product_page(product_id: int) -> str:
-        return render_template("product.html", product=product)
+        return render_template(
+            "product.html", product=product, category_name=data.get("category_name", "")
+        )
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

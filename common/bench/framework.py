@@ -242,10 +242,7 @@ def run_framework(options: FrameworkOptions, console: Console) -> Path:
             targets[f"shop+{server}"] = (spec, f"{options.gunicorn} {server_options}")
         ports = {target: free_port() for target in targets}
         stage_url = f"http://127.0.0.1:{next(iter(app.ports.values()))}"
-        with urllib.request.urlopen(
-            f"{stage_url}/api/products/{options.product_id}", timeout=10
-        ) as response:
-            product = response.read().decode()
+        product = _product_json(stage_url, options.product_id)
         for target, (app_spec, extra) in targets.items():
             argv = gunicorn_argv(app.argv, app_spec, ports[target], extra)
             env = {**os.environ, **app.env, "SHOP_BARE_PRODUCT": product}
@@ -307,6 +304,18 @@ def run_framework(options: FrameworkOptions, console: Console) -> Path:
     path = results.write_result(result, None, f"framework-{options.stage}.json")
     console.print(f"result: {path}")
     return path
+
+
+def _product_json(stage_url: str, product_id: int) -> str:
+    """The product the stage answers, with its category's name as the page shows it."""
+
+    def get(path: str) -> Any:
+        with urllib.request.urlopen(f"{stage_url}{path}", timeout=10) as response:
+            return json.loads(response.read())
+
+    product = get(f"/api/products/{product_id}")
+    names = {c["slug"]: c["name"] for c in get("/api/categories")["items"]}
+    return json.dumps({**product, "category_name": names.get(product["category"], "")})
 
 
 def _size(options: FrameworkOptions) -> SeedSize:
