@@ -217,6 +217,12 @@ HOME = (
 
 class Recorder(BaseHTTPRequestHandler):
     seen: ClassVar[list[tuple[str, str]]] = []
+    posted: ClassVar[list[dict[str, str]]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        Recorder.posted.append({k: v for k, v in self.headers.items()})
+        self._send(303, b"", {"Location": "/"})
 
     def do_GET(self) -> None:
         conditional = self.headers.get("If-None-Match")
@@ -247,6 +253,7 @@ class Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def site() -> Iterator[str]:
     Recorder.seen = []
+    Recorder.posted = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -305,3 +312,35 @@ def test_a_returning_visitor_fetches_no_fresh_asset_again(site: str) -> None:
     }
     assert sorted(second) == [("/", "plain"), ("/static/app.js", "conditional")]
     assert len(third) == 8 and ("/static/app.js", "plain") in third
+
+
+FORM_POSTER = """
+import sys
+from locust.env import Environment
+from common.bench.workloads.browser import BrowserUser
+
+class Visitor(BrowserUser):
+    host = sys.argv[1]
+
+env = Environment(user_classes=[Visitor], host=sys.argv[1])
+user = Visitor(env)
+user.on_start()
+user.open_home()
+user.submit(sys.argv[1] + "/login", {"email": "a@example.com"}, "log in (submit)")
+"""
+
+
+def test_a_form_is_posted_with_the_referer_and_origin_of_its_page(site: str) -> None:
+    # Over HTTPS the shop's CSRF check refuses a form without a matching Referer; browsers
+    # always send one for a same-origin form (strict-origin-when-cross-origin).
+    done = subprocess.run(
+        [sys.executable, "-c", FORM_POSTER, site],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    [posted] = Recorder.posted
+    assert posted["Referer"] == f"{site}/" and posted["Origin"] == site

@@ -97,12 +97,14 @@ class BrowserUser(SeededUser):
     signed_in: bool
     categories: list[str]
     page_views: pageviews.PageViewStats
+    document_url: str  # the page on screen: a form posted from it names it as Referer
 
     def on_start(self) -> None:
         super().on_start()
         self.cache = HttpCache()
         self.signed_in = False
         self.categories = []
+        self.document_url = ""
         self.page_views = pageviews.stats_for(self.environment)
 
     # ---- visits ----------------------------------------------------------------------------
@@ -188,7 +190,7 @@ class BrowserUser(SeededUser):
                 url,
                 name=name,
                 data=data,
-                headers={"Accept": ACCEPT["page"], **FORM_TYPE},
+                headers={"Accept": ACCEPT["page"], **FORM_TYPE, **self._form_origin()},
                 catch_response=True,
                 max_redirects=0,
             )
@@ -212,8 +214,24 @@ class BrowserUser(SeededUser):
         tally.failed = tally.failed or not ok
         return answers[-1] if answers else None
 
+    def _form_origin(self) -> dict[str, str]:
+        """What a browser says of a form's page when it posts it: the page (Referer, which the
+        shop's strict-origin-when-cross-origin policy keeps whole on its own site) and its
+        origin. Over HTTPS the shop's CSRF check refuses a form POST without a matching
+        Referer, as a browser would never send one."""
+        if not self.document_url:
+            return {}
+        parts = urlsplit(self.document_url)
+        return {"Referer": self.document_url, "Origin": f"{parts.scheme}://{parts.netloc}"}
+
     def _document(self, url: str, tally: Tally) -> Page | None:
         """The page at url, through the cache, following redirects; None if it failed."""
+        page = self._fetch_document(url, tally)
+        if page is not None:
+            self.document_url = page.url
+        return page
+
+    def _fetch_document(self, url: str, tally: Tally) -> Page | None:
         for _ in range(MAX_REDIRECTS + 1):
             lookup = self.cache.lookup(url)
             if lookup.kind == FRESH and lookup.entry and lookup.entry.body is not None:
