@@ -35,7 +35,7 @@ LINKED_ENDPOINTS = {
     "pages.set_cart_item": "/cart",
     "pages.add_to_cart": "/cart/add",
     "pages.checkout": "/checkout",
-    "pages.place_order": "/orders",
+    "pages.place_order": "/checkout",
     "pages.order": "/orders/<int:order_id>",
     "pages.product": "/p/<int:product_id>",
     "api.order": "/api/orders/<int:order_id>",

@@ -27,6 +27,7 @@ from common.bench.workloads.base import SeededUser
 from common.bench.workloads.httpcache import FRESH, REVALIDATE, HttpCache
 from common.bench.workloads.pageparse import STYLESHEET, Asset, Page, parse_page
 from common.bench.workloads.retry import send_with_retry
+from common.bench.workloads.shop_forms import ADD_TO_CART, PLACE_ORDER, SET_CART_LINE
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
@@ -335,7 +336,7 @@ class BrowserUser(SeededUser):
         page = self.open_product(product_id)
         if page is None:
             return False
-        form = page.form("/cart")
+        form = page.form(ADD_TO_CART)
         if form is None:
             self.page_views.outcome("out_of_stock_page")
             return False
@@ -347,7 +348,7 @@ class BrowserUser(SeededUser):
     def check_out(self) -> bool:
         """Open the checkout page and place the order with its form; True if placed."""
         page = self.open_page("/checkout", "checkout")
-        form = page.form("/checkout") if page else None
+        form = page.form(PLACE_ORDER) if page else None
         if form is None:
             return False
         placed = False
@@ -380,7 +381,7 @@ class BrowserUser(SeededUser):
                 (
                     f
                     for f in page.forms
-                    if urlsplit(f.action).path == "/cart"
+                    if urlsplit(f.action).path == SET_CART_LINE
                     and f.fields.get("product_id") == str(product_id)
                 ),
                 None,
