@@ -430,12 +430,16 @@ def framework_lines(frameworks: list[dict[str, Any]]) -> list[str]:
     ]
     for result in sorted(frameworks, key=lambda r: r["stage"]):
         for v in result["variants"]:
-            server = "as declared" if v["target"] == "shop" else v["target"].removeprefix("shop+")
+            server = (
+                "as declared at its commit"
+                if v["target"] == "shop"
+                else v["target"].removeprefix("shop+")
+            )
             lines.append(
                 f"| {result['stage']} | {v['variant']} | {server} "
                 f"| {_fmt(v['ratio_median'], 2)} ({_fmt(v['ratio_min'], 2)}-"
                 f"{_fmt(v['ratio_max'], 2)}) | {_fmt(v['shop_rps_median'])} "
-                f"| {_fmt(v['bare_rps_median'])} | {_fmt(v['db_questions_per_request_median'], 3)} "
+                f"| {_fmt(v['bare_rps_median'])} | {_fmt(v['db_questions_per_request_median'], 4)} "
                 f"| {v['non_2xx']} |"
             )
     lines += ["", "Reproduce:", ""]
