@@ -5,13 +5,17 @@ tests/adapters/test_search_*.py."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from common.adapters.cache.breaker import CircuitBreaker
 from common.adapters.search.catalog import SearchingCatalogReader, search_request
 from common.adapters.search.errors import SearchIndexMissing, SearchUnavailable
 from common.adapters.search.query import MAX_WINDOW, SearchRequest, SearchResult, SortOrder
-from common.domain.models import CategoryFacet, ProductQuery, ProductSort
+from common.domain.errors import Unavailable
+from common.domain.models import CategoryFacet, ProductPage, ProductQuery, ProductSort
 from tests.fakes import FakeCatalog, Tables, product
 
 
@@ -144,3 +148,39 @@ def test_a_failing_engine_is_skipped_for_a_while_then_tried_again(
     page = reader.products(ProductQuery(text="lamp"))
     assert len(engine.requests) == 2 and page.facets is not None
     assert not reader.breaker.is_open
+
+
+class BlockingCatalog(FakeCatalog):
+    """A catalog whose searches wait until released: SQL scans still running."""
+
+    def __init__(self, tables: Tables) -> None:
+        super().__init__(tables)
+        self.started = threading.Semaphore(0)
+        self.release = threading.Event()
+
+    def products(self, query: ProductQuery) -> ProductPage:
+        if query.text:
+            self.started.release()
+            self.release.wait(5)
+        return super().products(query)
+
+
+def test_the_sql_fallback_runs_a_few_searches_at_once_and_turns_more_away_at_once(
+    tables: Tables, engine: FakeSearch, clock: Clock
+) -> None:
+    # An engine that fails under overload must not make every search a SQL scan at once.
+    engine.failure = SearchUnavailable("timed out")
+    catalog = BlockingCatalog(tables)
+    breaker = CircuitBreaker(base_seconds=0.5, cap_seconds=5.0, clock=clock)
+    reader = SearchingCatalogReader(catalog, engine, breaker, fallback_slots=2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        scans = [pool.submit(reader.products, ProductQuery(text="lamp")) for _ in range(2)]
+        assert catalog.started.acquire(timeout=5) and catalog.started.acquire(timeout=5)
+
+        with pytest.raises(Unavailable, match="search is busy"):
+            reader.products(ProductQuery(text="lamp"))  # a third, while two scan
+        assert reader.products(ProductQuery()).total == 4  # listings are not searches
+
+        catalog.release.set()
+        assert all(s.result(timeout=5).total == 3 for s in scans)
+    assert reader.products(ProductQuery(text="lamp")).total == 3  # slots given back
