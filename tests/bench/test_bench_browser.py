@@ -282,10 +282,11 @@ print(json.dumps(pageviews.stats_for(env).snapshot()))
 """
 
 
-def test_a_returning_visitor_fetches_no_fresh_asset_again(site: str) -> None:
-    # Locust monkey-patches the process it runs in: the visitor runs in its own interpreter.
+def _run_visitor(script: str, site: str) -> str:
+    """Run a visitor script against ``site`` and return what it printed. Locust
+    monkey-patches the process it runs in: the visitor runs in its own interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", VISITOR, site],
+        [sys.executable, "-c", script, site],
         capture_output=True,
         text=True,
         timeout=60,
@@ -293,7 +294,11 @@ def test_a_returning_visitor_fetches_no_fresh_asset_again(site: str) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    views = json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout
+
+
+def test_a_returning_visitor_fetches_no_fresh_asset_again(site: str) -> None:
+    views = json.loads(_run_visitor(VISITOR, site).strip().splitlines()[-1])
     assert views["total"]["views"] == 3 and views["total"]["failures"] == 0
     # Visit 1: page, stylesheet, script, hero image, 4 lazy images in view = 8 requests.
     # Visit 2: page + conditional script (304) = 2; stylesheet and images from the cache (6).
@@ -333,14 +338,6 @@ user.submit(sys.argv[1] + "/login", {"email": "a@example.com"}, "log in (submit)
 def test_a_form_is_posted_with_the_referer_and_origin_of_its_page(site: str) -> None:
     # Over HTTPS the shop's CSRF check refuses a form without a matching Referer; browsers
     # always send one for a same-origin form (strict-origin-when-cross-origin).
-    done = subprocess.run(
-        [sys.executable, "-c", FORM_POSTER, site],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).resolve().parents[2],
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    _run_visitor(FORM_POSTER, site)
     [posted] = Recorder.posted
     assert posted["Referer"] == f"{site}/" and posted["Origin"] == site
